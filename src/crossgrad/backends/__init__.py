@@ -1,0 +1,1 @@
+"""Backends: one module per array library, each registered through the plugin hook."""

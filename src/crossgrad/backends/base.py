@@ -1,0 +1,111 @@
+"""The Backend protocol every array library implements (built-in or third-party)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from crossgrad.core import dtypes
+from crossgrad.core.dtypes import DType
+
+
+class Backend:
+    """One array library behind crossgrad.
+
+    A subclass names its array-API namespace in ``_load_namespace`` (imported lazily, on
+    first use, so ``import crossgrad`` imports no optional library), overrides kernels by
+    name in ``kernels``, and says what it can do. Everything else has a portable default.
+    """
+
+    #: registry name: ``CROSSGRAD_BACKEND=<name>``, ``tensor.to("<name>")``
+    name = ""
+    #: whether arrays can be written in place (False for JAX: writes rebind instead)
+    mutable = True
+    #: the package whose installation makes this backend usable
+    requires = ""
+
+    def __init__(self) -> None:
+        self.kernels: dict[str, Callable[..., Any]] = {}
+
+    # ---------------------------------------------------------------- availability
+    def unavailable_reason(self) -> str | None:
+        """Return why this backend cannot run here, or None when it can."""
+        try:
+            self.xp  # noqa: B018 - importing the namespace is the check
+        except ImportError as exc:
+            return f"{self.requires or self.name} is not installed ({exc})"
+        return None
+
+    @functools.cached_property
+    def xp(self) -> Any:
+        """The array-API namespace of this backend's arrays."""
+        return self._load_namespace()
+
+    def _load_namespace(self) -> Any:
+        raise NotImplementedError
+
+    def info(self) -> dict[str, str]:
+        """Versions and devices, for ``crossgrad info``."""
+        return {}
+
+    # ---------------------------------------------------------------- dtypes and data
+    def native_dtype(self, dtype: DType) -> Any:
+        return getattr(self.xp, "bool" if dtype is dtypes.bool_ else dtype.name)
+
+    def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
+        native = None if dtype is None else self.native_dtype(dtype)
+        return self.xp.asarray(obj, dtype=native, copy=copy)
+
+    def to_numpy(self, array: Any) -> Any:
+        import numpy as np
+
+        return np.asarray(array)
+
+    def astype(self, array: Any, dtype: DType) -> Any:
+        return self.xp.astype(array, self.native_dtype(dtype))
+
+    def full(self, shape: tuple[int, ...], value: Any, dtype: DType) -> Any:
+        return self.xp.full(shape, value, dtype=self.native_dtype(dtype))
+
+    def zeros(self, shape: tuple[int, ...], dtype: DType) -> Any:
+        return self.xp.zeros(shape, dtype=self.native_dtype(dtype))
+
+    def copy(self, array: Any) -> Any:
+        return self.xp.asarray(array, copy=True)
+
+    def write(self, dst: Any, src: Any) -> Any:
+        """Store ``src`` into ``dst``; returns the array the tensor holds afterwards.
+
+        Mutable backends write into ``dst`` (views see it); immutable ones return ``src``.
+        """
+        if not self.mutable:
+            return src
+        dst[...] = src
+        return dst
+
+    def setitem(self, dst: Any, index: Any, value: Any) -> Any:
+        """``dst[index] = value``, written in place or returned as a new array."""
+        if not self.mutable:
+            return dst.at[index].set(value)
+        dst[index] = value
+        return dst
+
+    def device_of(self, array: Any) -> str:
+        return "cpu"
+
+    # ---------------------------------------------------------------- random numbers
+    def manual_seed(self, seed: int) -> None:
+        raise NotImplementedError
+
+    def rand(self, shape: tuple[int, ...], dtype: DType) -> Any:
+        raise NotImplementedError
+
+    def randn(self, shape: tuple[int, ...], dtype: DType) -> Any:
+        raise NotImplementedError
+
+    def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Any:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<crossgrad backend {self.name!r}>"

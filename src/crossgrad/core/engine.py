@@ -1,0 +1,371 @@
+"""The backward engine: one iterative walk of the graph in dependency order.
+
+``backward`` accumulates into leaves' ``.grad``; ``grad`` returns the gradients of chosen
+inputs instead. No recursion, so graphs of any depth work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from crossgrad.core import dtypes, grad_mode
+from crossgrad.core.errors import (
+    AnomalyError, GradientContractError, GraphError, ShapeError,
+)
+from crossgrad.core.function import Node
+from crossgrad.core.tensor import Tensor
+
+
+def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None] | None = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             inputs: Sequence[Tensor] | None = None) -> None:
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
+    roots, seeds = _seed("backward", tensors, grad_tensors, create_graph)
+    targets = None if inputs is None else _targets("backward", _as_seq(inputs))
+    found = _run(roots, seeds, create_graph if retain_graph is None else retain_graph,
+                 create_graph, targets)
+    if targets is None:
+        return
+    for t, g in zip(targets, found):
+        if g is not None:
+            _accumulate(t, g, create_graph)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """Return the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates).
+
+    >>> import crossgrad
+    >>> x = crossgrad.tensor(3.0, requires_grad=True)
+    >>> (dx,) = crossgrad.autograd.grad(x ** 3, x, create_graph=True)
+    >>> (dxx,) = crossgrad.autograd.grad(dx, x)
+    >>> dx.item(), dxx.item()
+    (27.0, 18.0)
+    """
+    outputs = _as_seq(outputs)
+    grad_outputs = None if grad_outputs is None else _as_seq(grad_outputs)
+    targets = _targets("grad", _as_seq(inputs))
+    roots, seeds = _seed("grad", outputs, grad_outputs, create_graph)
+    found = _run(roots, seeds, create_graph if retain_graph is None else retain_graph,
+                 create_graph, targets)
+    if not allow_unused:
+        for i, g in enumerate(found):
+            if g is None:
+                raise GraphError(
+                    f"grad: input {i} was not used in the graph of the outputs "
+                    f"(shape={targets[i].shape})",
+                    hint="pass allow_unused=True to get None for unused inputs",
+                )
+    return tuple(found)
+
+
+def _as_seq(x: Any) -> list[Any]:
+    return [x] if isinstance(x, Tensor) or x is None else list(x)
+
+
+def _targets(op: str, inputs: list[Tensor]) -> list[Tensor]:
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t._requires_grad:
+            raise GraphError(
+                f"{op}: input {i} does not require grad, so it has no gradient",
+                hint="create it with requires_grad=True, or call requires_grad_() on it",
+            )
+    return inputs
+
+
+def _seed(op: str, tensors: Sequence[Tensor], grads: Sequence[Tensor | None] | None,
+          create_graph: bool) -> tuple[list[Tensor], list[Tensor]]:
+    if grads is not None and len(grads) != len(tensors):
+        raise GraphError(f"{op}: got {len(grads)} gradients for {len(tensors)} outputs",
+                         hint="pass one gradient per output")
+    roots, seeds = [], []
+    for i, t in enumerate(tensors):
+        if not t._requires_grad:
+            raise GraphError(
+                f"{op}: output {i} does not require grad and has no grad_fn, so there is "
+                "no graph to differentiate",
+                hint="make sure some input has requires_grad=True and that the output was "
+                "computed outside no_grad()",
+            )
+        g = None if grads is None else grads[i]
+        if g is None:
+            if t.numel() != 1:
+                raise GraphError(
+                    f"{op}: a gradient can be created implicitly only for a one-element "
+                    f"output, received shape={t.shape}",
+                    hint="reduce the output first (e.g. .sum()), or pass gradient=",
+                )
+            g = Tensor._make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)
+        else:
+            if not isinstance(g, Tensor):
+                raise GraphError(f"{op}: gradient {i} must be a Tensor, "
+                                 f"received {type(g).__name__}", hint="wrap it with tensor()")
+            if g.shape != t.shape:
+                raise ShapeError(
+                    f"{op}: gradient {i} has the wrong shape: gradient.shape={g.shape}, "
+                    f"output.shape={t.shape}", hint="pass a gradient of the output's shape")
+            if g._backend is not t._backend:
+                from crossgrad.core.function import _mismatch
+
+                raise _mismatch(op, t._backend, g._backend)
+        roots.append(t)
+        seeds.append(g if create_graph else g.detach())
+    return roots, seeds
+
+
+def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_graph: bool,
+         targets: list[Tensor] | None) -> list[Tensor | None]:
+    """Walk the graph from ``roots``. Returns the gradients of ``targets``, or accumulates
+    into leaves when ``targets`` is None."""
+    # Gradients of a target are captured where they meet: at its node's output (non-leaf)
+    # or at the leaf itself.
+    capture: dict[Any, int] = {}
+    if targets is not None:
+        for i, t in enumerate(targets):
+            capture[(t, 0) if t.grad_fn is None else (t.grad_fn, t._out_idx)] = i
+    found: list[Tensor | None] = [None] * (0 if targets is None else len(targets))
+
+    deps = _dependencies([r.grad_fn for r in roots if r.grad_fn is not None], capture)
+
+    buffers: dict[Node, list[Any]] = {}
+    leaf_grads: dict[Tensor, Tensor] = {}
+    leaves: list[Tensor] = []
+
+    def deliver(edge: Any, g: Tensor) -> None:
+        target, idx = edge
+        if type(target) is not Node:  # a leaf tensor
+            if targets is not None:
+                if edge in capture:
+                    i = capture[edge]
+                    found[i] = g if found[i] is None else found[i] + g
+                return
+            if target in leaf_grads:
+                leaf_grads[target] = leaf_grads[target] + g
+            else:
+                leaf_grads[target] = g
+                leaves.append(target)
+            return
+        if target not in deps:
+            return  # leads to no requested input
+        buf = buffers.get(target)
+        if buf is None:
+            buf = buffers[target] = [None] * _n_outputs(target)
+        buf[idx] = g if buf[idx] is None else buf[idx] + g
+
+    previous = grad_mode.state.enabled
+    grad_mode.state.enabled = create_graph
+    try:
+        ready = []
+        for r, g in zip(roots, seeds):
+            deliver((r, 0) if r.grad_fn is None else (r.grad_fn, r._out_idx), g)
+        for node in {r.grad_fn for r in roots if r.grad_fn is not None}:
+            if deps.get(node) == 0:
+                ready.append(node)
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None] * _n_outputs(node)
+            _run_pre_hooks(node, grads)
+            if capture:
+                for j, g in enumerate(grads):
+                    i = capture.get((node, j))
+                    if i is not None and g is not None:
+                        found[i] = g
+            in_grads = _call_backward(node, grads)
+            if not retain_graph:
+                node.release()
+            for edge, g in zip(node.next_edges, in_grads):
+                if edge is None:
+                    continue
+                if g is not None:
+                    deliver(edge, g)
+                target = edge[0]
+                if type(target) is Node and target in deps:
+                    deps[target] -= 1
+                    if deps[target] == 0:
+                        ready.append(target)
+    finally:
+        grad_mode.state.enabled = previous
+    for leaf in leaves:
+        _accumulate(leaf, leaf_grads[leaf], create_graph)
+    return found
+
+
+def _dependencies(starts: list[Node], capture: dict[Any, int]) -> dict[Node, int]:
+    """Count, for every node to run, how many edges from other nodes to run reach it.
+
+    With capture targets, only nodes from which a target can be reached are kept.
+    """
+    seen = set(starts)
+    order = []
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for edge in node.next_edges:
+            if edge is not None and type(edge[0]) is Node and edge[0] not in seen:
+                seen.add(edge[0])
+                stack.append(edge[0])
+    if capture:
+        useful = _useful_nodes(order, capture)
+    else:
+        useful = seen
+    deps = dict.fromkeys(useful, 0)
+    for node in useful:
+        for edge in node.next_edges:
+            if edge is not None and edge[0] in deps:
+                deps[edge[0]] += 1
+    return deps
+
+
+def _useful_nodes(order: list[Node], capture: dict[Any, int]) -> set[Node]:
+    """The nodes from which some captured edge can be reached."""
+    reaches: dict[Node, bool] = {}
+    # Post-order without recursion: a node is decided once all its children are.
+    for root in order:
+        if root in reaches:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if node in reaches:
+                continue
+            children = [e[0] for e in node.next_edges
+                        if e is not None and type(e[0]) is Node]
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((c, False) for c in children if c not in reaches)
+                continue
+            hit = any(key[0] is node for key in capture) or any(
+                e is not None and (e in capture or (type(e[0]) is Node and reaches.get(e[0])))
+                for e in node.next_edges
+            )
+            reaches[node] = bool(hit)
+    return {n for n, hit in reaches.items() if hit}
+
+
+def _n_outputs(node: Node) -> int:
+    return 1 if node._out_meta is None else len(node._out_meta)
+
+
+def _run_pre_hooks(node: Node, grads: list[Any]) -> None:
+    hooks = node._pre_hooks
+    if not hooks:
+        return
+    for j, fns in hooks.items():
+        if grads[j] is None:
+            continue
+        for fn in list(fns):
+            replaced = fn(grads[j])
+            if replaced is not None:
+                grads[j] = replaced
+
+
+def _call_backward(node: Node, grads: list[Any]) -> tuple[Any, ...]:
+    if node._freed:
+        raise GraphError(
+            f"{node.name}: trying to backward through the graph a second time; its saved "
+            "tensors were freed after the first backward",
+            hint="pass retain_graph=True to the first backward() or autograd.grad()",
+        )
+    fn = node.fn
+    if node.materialize_grads and node._out_meta is not None:
+        for j, g in enumerate(grads):
+            if g is None and node._out_meta[j] is not None:
+                shape, dtype = node._out_meta[j]
+                grads[j] = Tensor._make(node.backend.zeros(shape, dtype), node.backend)
+    result = fn.backward(node, *grads)
+    in_grads = result if isinstance(result, tuple) else (result,)
+    if fn._check_gradients:
+        in_grads = _check_contract(node, in_grads)
+    elif len(in_grads) < len(node.next_edges):
+        in_grads = in_grads + (None,) * (len(node.next_edges) - len(in_grads))
+    if grad_mode.state.anomaly:
+        _check_finite(node, in_grads)
+    return in_grads
+
+
+def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Check a user Function's backward: one gradient per input, of the input's shape."""
+    name = node.fn.__name__
+    n = len(node.next_edges)
+    if len(in_grads) != n:
+        # PyTorch allows trailing Nones to be left out; extra non-None values are an error.
+        if len(in_grads) > n and all(g is None for g in in_grads[n:]):
+            in_grads = in_grads[:n]
+        else:
+            raise GradientContractError(
+                f"{name}.backward returned {len(in_grads)} gradients, but forward took "
+                f"{n} inputs",
+                hint="return one gradient (or None) per argument of forward",
+            )
+    checked = []
+    for i, (g, meta) in enumerate(zip(in_grads, node._in_meta or ())):
+        if g is None or meta is None or node.next_edges[i] is None:
+            checked.append(None if meta is None or node.next_edges[i] is None else g)
+            continue
+        if not isinstance(g, Tensor):
+            raise GradientContractError(
+                f"{name}.backward returned a {type(g).__name__} as gradient {i}, expected a "
+                "Tensor or None", hint="return Tensors built from the incoming gradient")
+        shape, dtype = meta
+        if g.shape != shape:
+            if _expands_to(shape, g.shape):
+                g = g.sum_to_size(shape)  # type: ignore[attr-defined]
+            else:
+                raise GradientContractError(
+                    f"{name}.backward returned gradient {i} of shape {g.shape}, but input "
+                    f"{i} has shape {shape}",
+                    hint="return a gradient of the input's shape",
+                )
+        if g.dtype is not dtype:
+            if g.dtype.category != dtypes.FLOATING:
+                raise GradientContractError(
+                    f"{name}.backward returned gradient {i} of dtype {g.dtype.name}, but "
+                    f"input {i} is {dtype.name}", hint="return a floating-point gradient")
+            g = g.to(dtype)  # type: ignore[attr-defined]
+        if g._backend is not node.backend:
+            from crossgrad.core.function import _mismatch
+
+            raise _mismatch(f"{name}.backward", node.backend, g._backend)
+        checked.append(g)
+    return tuple(checked)
+
+
+def _expands_to(shape: tuple[int, ...], grown: tuple[int, ...]) -> bool:
+    if len(shape) > len(grown):
+        return False
+    for a, b in zip(reversed(shape), reversed(grown)):
+        if a != b and a != 1:
+            return False
+    return True
+
+
+def _check_finite(node: Node, in_grads: tuple[Any, ...]) -> None:
+    for i, g in enumerate(in_grads):
+        if g is None or g.dtype.category != dtypes.FLOATING:
+            continue
+        xp = g._backend.xp
+        if not bool(xp.all(xp.isfinite(g._data))):
+            trace = "".join(node._trace or ["(no forward traceback recorded)\n"])
+            raise AnomalyError(
+                f"{node.name} returned NaN or inf in its gradient for input {i} "
+                f"(shape={g.shape}).\nThe forward op was created here:\n{trace}",
+                hint="look for log/sqrt/division of zero or overflow in the op above",
+            )
+
+
+def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
+    if leaf._hooks:
+        for fn in list(leaf._hooks):
+            replaced = fn(g)
+            if replaced is not None:
+                g = replaced
+    if not create_graph:
+        g = g.detach()
+    old = leaf._grad
+    if old is None:
+        # The gradient may share memory with other gradients or user tensors; own a copy.
+        leaf._grad = g if create_graph else Tensor._make(g._backend.copy(g._data), g._backend)
+    else:
+        leaf._grad = old + g

@@ -1,0 +1,405 @@
+"""The Function protocol: ``forward(ctx, ...)`` / ``backward(ctx, ...)`` and the graph node.
+
+A recorded op is a :class:`Node`; the node is also the ``ctx`` its forward and backward see,
+as in PyTorch. Users subclass :class:`Function` (forward on Tensors); built-in ops subclass
+:class:`Op`, the lighter internal form of the same contract whose forward runs on raw backend
+arrays through named kernels. The engine cannot tell the two apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from crossgrad.core import dtypes, grad_mode
+from crossgrad.core.errors import BackendMismatchError, GraphError, InplaceError
+from crossgrad.core.tensor import RemovableHandle, Tensor
+
+#: Portable kernels by name: pure functions ``(xp, *arrays, **params) -> array`` written
+#: against the array-API namespace. A backend's ``kernels`` dict overrides them by name.
+PORTABLE_KERNELS: dict[str, Callable[..., Any]] = {}
+
+
+def portable_kernel(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the portable kernel of ``name`` (decorator)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        PORTABLE_KERNELS[name] = fn
+        return fn
+
+    return register
+
+
+class _Saved:
+    """One tensor kept for backward, with the version it had when saved."""
+
+    __slots__ = ("tensor", "data", "version_ref", "version", "out_idx")
+
+    def __init__(self, tensor: Tensor | None, data: Any, version_ref: list[int],
+                 out_idx: int) -> None:
+        self.tensor = tensor  # inputs and constants; None for outputs (no reference cycle)
+        self.data = data
+        self.version_ref = version_ref
+        self.version = version_ref[0]
+        self.out_idx = out_idx
+
+
+class Node:
+    """A recorded op: the ``ctx`` of its Function, and one vertex of the autograd graph."""
+
+    __slots__ = (
+        "fn", "backend", "xp", "next_edges", "needs_input_grad", "_to_save", "_saved",
+        "_freed", "materialize_grads", "_non_differentiable", "_dirty", "_out_meta",
+        "_in_meta", "_pre_hooks", "_trace", "__dict__", "__weakref__",
+    )
+
+    def __init__(self, fn: type, backend: Any) -> None:
+        self.fn = fn
+        self.backend = backend
+        self.xp = backend.xp if backend is not None else None
+        self.next_edges: tuple[Any, ...] = ()
+        self.needs_input_grad: tuple[bool, ...] = ()
+        self._to_save: tuple[Any, ...] = ()
+        self._saved: tuple[_Saved | None, ...] = ()
+        self._freed = False
+        self.materialize_grads = True
+        self._non_differentiable: tuple[Any, ...] = ()
+        self._dirty: tuple[Any, ...] = ()
+        self._out_meta: tuple[Any, ...] | None = None
+        self._in_meta: tuple[Any, ...] | None = None
+        self._pre_hooks: dict[int, list[Any]] | None = None
+        self._trace: list[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__ + "Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """The (node or leaf tensor, output index) pairs this node's gradients flow to."""
+        return tuple(e if e is not None else (None, 0) for e in self.next_edges)
+
+    # ---------------------------------------------------------------- kernels
+    def run(self, name: str, *arrays: Any, **params: Any) -> Any:
+        """Run the kernel ``name`` on this node's backend: its override or the portable one."""
+        kernel = self.backend.kernels.get(name) or PORTABLE_KERNELS[name]
+        return kernel(self.xp, *arrays, **params)
+
+    def call(self, *arrays: Any, **params: Any) -> Any:
+        """Run the kernel named after this node's op."""
+        return self.run(self.fn.name, *arrays, **params)
+
+    # ---------------------------------------------------------------- ctx API
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep tensors (inputs, outputs or others) for backward; None is kept as None."""
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        """The tensors given to ``save_for_backward``, checked against in-place changes."""
+        if self._freed:
+            raise GraphError(
+                f"{self.name}: trying to backward through the graph a second time; its saved "
+                "tensors were freed after the first backward",
+                hint="pass retain_graph=True to the first backward() or autograd.grad()",
+            )
+        out = []
+        for i, s in enumerate(self._saved):
+            if s is None:
+                out.append(None)
+                continue
+            if s.version_ref[0] != s.version:
+                raise InplaceError(
+                    f"{self.name}: saved tensor {i} was modified by an in-place operation "
+                    f"after it was saved: saved at version {s.version}, now at version "
+                    f"{s.version_ref[0]}",
+                    hint="compute on a clone() instead of modifying in place, "
+                    "or do the in-place change before the op that uses the tensor",
+                )
+            if s.tensor is not None:
+                out.append(s.tensor)
+            else:
+                out.append(Tensor._make(s.data, self.backend, True, self, s.out_idx,
+                                        s.version_ref))
+        return tuple(out)
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare outputs that have no gradient (indices, masks)."""
+        self._non_differentiable = outputs
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """Declare inputs that forward modified in place."""
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether backward gets zeros (True, the default) or None for unused outputs."""
+        self.materialize_grads = value
+
+    def add_pre_hook(self, out_idx: int, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(out_idx, [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def release(self) -> None:
+        """Free saved tensors after backward (unless the graph is retained)."""
+        self._saved = ()
+        self._freed = True
+
+
+def _edge(t: Tensor) -> Any:
+    if not t._requires_grad:
+        return None
+    fn = t.grad_fn
+    return (t, 0) if fn is None else (fn, t._out_idx)
+
+
+def _mismatch(op: str, a: Any, b: Any) -> BackendMismatchError:
+    return BackendMismatchError(
+        f"{op}: tensors on two backends: {a.name!r} and {b.name!r}",
+        hint=f"move one with .to({a.name!r}) or .to({b.name!r}); crossgrad never moves "
+        "data between backends silently",
+    )
+
+
+def _resolve_saved(node: Node, inputs: Any, outputs: tuple[Any, ...], out_tensors: Any) -> None:
+    """Turn what forward passed to save_for_backward into version-checked records."""
+    saved: list[_Saved | None] = []
+    for item in node._to_save:
+        if item is None:
+            saved.append(None)
+            continue
+        for j, o in enumerate(outputs):
+            if item is o:
+                t = out_tensors[j]
+                saved.append(_Saved(None, t._data, t._version, j))
+                break
+        else:
+            t = item
+            if not isinstance(item, Tensor):
+                t = next((x for x in inputs if isinstance(x, Tensor) and x._data is item), None)
+                if t is None:
+                    t = Tensor._make(item, node.backend)
+            saved.append(_Saved(t, t._data, t._version, 0))
+    node._saved = tuple(saved)
+    node._to_save = ()
+
+
+class Function:
+    """Base class of user-defined differentiable ops (PyTorch's ``autograd.Function``).
+
+    >>> import crossgrad
+    >>> class Cube(crossgrad.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x * x
+    >>> x = crossgrad.tensor([2.0], requires_grad=True)
+    >>> Cube.apply(x).backward()
+    >>> x.grad
+    tensor([12.])
+    """
+
+    #: whether the engine checks count, shape and dtype of what backward returns
+    _check_gradients = True
+
+    @staticmethod
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: Node, *grads: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        backend = None
+        requires = False
+        for a in args:
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend = a._backend
+                elif a._backend is not backend:
+                    raise _mismatch(cls.__name__, backend, a._backend)
+                requires = requires or a._requires_grad
+        ctx = Node(cls, backend)
+        with grad_mode.no_grad():
+            result = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(result, tuple)
+        outputs = (result,) if single else result
+        record = requires and grad_mode.state.enabled
+        if record:
+            _check_dirty(cls, ctx)
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            ctx.next_edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+            ctx._in_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None
+                                 for a in args)
+            ctx._out_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None
+                                  for o in outputs)
+            if grad_mode.state.anomaly:
+                ctx._trace = traceback.format_stack()[:-1]
+        wrapped = []
+        for j, o in enumerate(outputs):
+            if not isinstance(o, Tensor):
+                wrapped.append(o)
+                continue
+            differentiable = record and not any(o is n for n in ctx._non_differentiable)
+            if any(o is d for d in ctx._dirty):
+                t = o  # modified in place: the input itself takes the new history
+                if differentiable:
+                    t.grad_fn, t._out_idx, t._requires_grad = ctx, j, True
+            elif differentiable:
+                t = Tensor._make(o._data, o._backend, True, ctx, j, o._version)
+            else:
+                t = Tensor._make(o._data, o._backend, version=o._version)
+            wrapped.append(t)
+        if record:
+            _resolve_saved(ctx, args, outputs, wrapped)
+        return wrapped[0] if single else tuple(wrapped)
+
+
+def _check_dirty(cls: type, ctx: Node) -> None:
+    for t in ctx._dirty:
+        if t._requires_grad and t.grad_fn is None:
+            raise InplaceError(
+                f"{cls.__name__}: forward modified a leaf tensor that requires grad in place",
+                hint="clone() the input inside forward before modifying it",
+            )
+
+
+class Op(Function):
+    """Base class of built-in ops: forward runs on raw backend arrays.
+
+    ``forward(ctx, *args)`` receives each Tensor argument as its backend array (other
+    arguments unchanged) and returns an array or a tuple of arrays; ``save_for_backward``
+    takes input or output arrays and ``saved_tensors`` gives them back as Tensors.
+    ``backward`` is written in Tensor ops, so higher-order gradients work.
+    """
+
+    _check_gradients = False
+    #: the op's kernel name; ``kernel`` below is registered as its portable kernel
+    name = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kernel = cls.__dict__.get("kernel")
+        if kernel is not None and cls.name:
+            PORTABLE_KERNELS[cls.name] = kernel.__func__ if isinstance(kernel, staticmethod) \
+                else kernel
+
+    @staticmethod
+    def forward(ctx: Node, *arrays: Any, **params: Any) -> Any:
+        return ctx.call(*arrays, **params)
+
+    @classmethod
+    def apply(cls, *args: Any, **params: Any) -> Any:
+        backend = None
+        requires = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                if backend is None:
+                    backend = a._backend
+                elif a._backend is not backend:
+                    raise _mismatch(cls.name, backend, a._backend)
+                if a._requires_grad:
+                    requires = True
+                arrays.append(a._data)
+            else:
+                arrays.append(a)
+        ctx = Node(cls, backend)
+        result = cls.forward(ctx, *arrays, **params)
+        record = requires and grad_mode.state.enabled
+        if type(result) is not tuple:
+            if record and not _is_floating(result):
+                record = False  # integer and bool results carry no gradient
+            if not record:
+                return Tensor._make(result, backend)
+            out = Tensor._make(result, backend, True, ctx)
+            _record(ctx, args)
+            if ctx._to_save:
+                _resolve_saved(ctx, args, (result,), (out,))
+            return out
+        if not record:
+            return tuple(Tensor._make(r, backend) for r in result)
+        nondiff = ctx._non_differentiable
+        outs = tuple(
+            Tensor._make(r, backend) if any(r is n for n in nondiff) or not _is_floating(r)
+            else Tensor._make(r, backend, True, ctx, j)
+            for j, r in enumerate(result)
+        )
+        _record(ctx, args)
+        ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
+        if ctx._to_save:
+            _resolve_saved(ctx, args, result, outs)
+        return outs
+
+
+def _is_floating(array: Any) -> bool:
+    d = dtypes.from_native(array.dtype)
+    return d is not None and d.category == dtypes.FLOATING
+
+
+def _record(ctx: Node, args: tuple[Any, ...]) -> None:
+    needs = []
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            needs.append(True)
+            fn = a.grad_fn
+            edges.append((a, 0) if fn is None else (fn, a._out_idx))
+        else:
+            needs.append(False)
+            edges.append(None)
+    ctx.needs_input_grad = tuple(needs)
+    ctx.next_edges = tuple(edges)
+    if grad_mode.state.anomaly:
+        ctx._trace = traceback.format_stack()[:-2]
+
+
+def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a backward that is not itself differentiable: it runs without recording, and
+    differentiating its result again raises instead of giving a silently wrong answer."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Node, *grads: Any) -> Any:
+        with grad_mode.no_grad():
+            result = backward(ctx, *grads)
+        if not grad_mode.state.enabled or not any(
+            isinstance(g, Tensor) and g._requires_grad for g in grads
+        ):
+            return result
+        single = not isinstance(result, tuple)
+        outs = (result,) if single else result
+        marked = tuple(_OnceDifferentiated.apply(o, ctx.name) if isinstance(o, Tensor) else o
+                       for o in outs)
+        return marked[0] if single else marked
+
+    return wrapper
+
+
+class _OnceDifferentiated(Function):
+    """Identity whose backward raises: stands after a once-differentiable backward."""
+
+    @staticmethod
+    def forward(ctx: Node, x: Tensor, name: str) -> Tensor:
+        ctx.origin = name
+        return x.detach()
+
+    @staticmethod
+    def backward(ctx: Node, grad: Tensor) -> Any:
+        raise GraphError(
+            f"{ctx.origin}: its backward is marked @once_differentiable, so it cannot be "
+            "differentiated again",
+            hint="write the backward in differentiable Tensor ops to get higher-order gradients",
+        )

@@ -1,0 +1,104 @@
+"""Helpers shared by the op modules: operands, broadcasting, dims."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from crossgrad.core import context, dtypes
+from crossgrad.core.errors import DTypeError, ShapeError
+from crossgrad.core.tensor import Tensor, normalize_dim
+
+__all__ = ["Tensor", "normalize_dim", "expect_tensor", "floating", "as_tensor_like",
+           "broadcast_shapes", "unbroadcast", "normalize_dims", "cast"]
+
+
+def expect_tensor(x: Any, op: str, name: str = "input") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise DTypeError(f"{op}: {name} must be a Tensor, received {type(x).__name__}",
+                         hint=f"wrap it first: crossgrad.tensor({name})")
+    return x
+
+
+def cast(x: Tensor, dtype: dtypes.DType) -> Tensor:
+    """``x`` as ``dtype`` (differentiable), or ``x`` itself when it already is."""
+    if x.dtype is dtype:
+        return x
+    from crossgrad.ops.elementwise import Cast
+
+    return Cast.apply(x, dtype)
+
+
+def floating(x: Any, op: str) -> Tensor:
+    """``x`` as a floating tensor: integer and bool inputs become the default float dtype."""
+    x = expect_tensor(x, op)
+    if x.dtype.category != dtypes.FLOATING:
+        return cast(x, dtypes.get_default_dtype())
+    return x
+
+
+def as_tensor_like(value: Any, like: Tensor | None, dtype: dtypes.DType | None = None) -> Tensor:
+    """A Tensor for ``value`` on ``like``'s backend (Python scalars adopt the backend)."""
+    if isinstance(value, Tensor):
+        return value if dtype is None else cast(value, dtype)
+    backend = like._backend if like is not None else context.backend()
+    if dtype is None:
+        dtype = dtypes.scalar_dtype(value) if isinstance(value, (bool, int, float)) else None
+    return Tensor._make(backend.asarray(value, dtype), backend)
+
+
+def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
+    """The common shape of ``shapes`` under broadcasting, or a ShapeError naming the op."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for s in shapes:
+        for i, n in enumerate(s, ndim - len(s)):
+            if n != out[i]:
+                if out[i] == 1:
+                    out[i] = n
+                elif n != 1:
+                    shown = ", ".join(f"shape{j}={t}" for j, t in enumerate(shapes))
+                    raise ShapeError(
+                        f"{op}: shapes cannot be broadcast together: {shown} "
+                        f"(dim {i - ndim} has sizes {out[i]} and {n})",
+                        hint="sizes must match or be 1 in each trailing dim; "
+                        "reshape or unsqueeze one operand",
+                    )
+    return tuple(out)
+
+
+def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back down to ``shape`` (differentiable)."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+    if dims:
+        g = g.sum(dim=dims, keepdim=True)  # type: ignore[attr-defined]
+    return g.reshape(shape) if g.shape != shape else g  # type: ignore[attr-defined]
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """``dim`` (None, an int or a sequence) as a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, int):
+        return (normalize_dim(dim, ndim, op),)
+    dims = tuple(sorted(normalize_dim(d, ndim, op) for d in dim))
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"{op}: a dim appears twice: dim={tuple(dim)}",
+                         hint="list each dim once")
+    return dims
+
+
+def shape_arg(op: str, shape: Sequence[Any]) -> tuple[int, ...]:
+    """Shapes given as ``f(2, 3)`` or ``f((2, 3))``."""
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = tuple(shape[0])
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise ShapeError(f"{op}: a shape must be integers, received shape={tuple(shape)}",
+                         hint="pass sizes like (2, 3)") from None

@@ -1,0 +1,74 @@
+"""In-place ops: ``x += y``, ``x.mul_(2)``, ``x.zero_()``, ``x[i] = v``, ``x.copy_(y)``.
+
+Each is the out-of-place op followed by ``Tensor._rebind``, the one place a tensor's data
+and history change; so JAX's immutable arrays work the same way and version counters catch
+saved tensors that were modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from crossgrad.core.tensor import Tensor
+from crossgrad.ops import elementwise as ew
+from crossgrad.ops._util import cast, expect_tensor
+
+
+def inplace(self: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
+    """Run ``compute`` on an alias of ``self`` and make ``self`` hold the result."""
+    self._check_inplace(op)
+    return self._rebind(compute(self._alias()), op)
+
+
+def add_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    return inplace(self, "add_", lambda a: ew.add(a, other, alpha=alpha))
+
+
+def sub_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    return inplace(self, "sub_", lambda a: ew.sub(a, other, alpha=alpha))
+
+
+def mul_(self: Tensor, other: Any) -> Tensor:
+    return inplace(self, "mul_", lambda a: ew.mul(a, other))
+
+
+def div_(self: Tensor, other: Any) -> Tensor:
+    return inplace(self, "div_", lambda a: ew.div(a, other))
+
+
+def pow_(self: Tensor, exponent: Any) -> Tensor:
+    return inplace(self, "pow_", lambda a: ew.pow(a, exponent))
+
+
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    return inplace(self, "clamp_", lambda a: ew.clamp(a, min, max))
+
+
+def zero_(self: Tensor) -> Tensor:
+    """Fill with zeros in place."""
+    return fill_(self, 0)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    """Fill with ``value`` in place (a number, or a one-element tensor it is differentiable in)."""
+    if isinstance(value, Tensor):
+        return inplace(self, "fill_", lambda a: cast(value.reshape(()).expand(self.shape),
+                                                      self.dtype))
+    self._check_inplace("fill_")
+    return self._rebind(Tensor._make(self._backend.full(self._data.shape, value, self.dtype),
+                                     self._backend), "fill_")
+
+
+def copy_(self: Tensor, src: Any) -> Tensor:
+    """Copy ``src`` (broadcast to this tensor's shape, cast to its dtype) into it in place."""
+    src = expect_tensor(src, "copy_", "src")
+    return inplace(self, "copy_", lambda a: cast(src.expand(self.shape), self.dtype))
+
+
+METHODS = {f.__name__: f for f in (add_, sub_, mul_, div_, pow_, clamp_, zero_, fill_, copy_)}
+METHODS["clip_"] = clamp_
+METHODS["__iadd__"] = add_
+METHODS["__isub__"] = sub_
+METHODS["__imul__"] = mul_
+METHODS["__itruediv__"] = div_

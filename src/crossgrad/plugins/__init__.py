@@ -1,0 +1,1 @@
+"""Plugins: hook specs and the plugin manager (the only package that imports pluggy)."""
