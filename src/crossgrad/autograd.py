@@ -15,7 +15,7 @@ FunctionCtx = Node
 __all__ = [
     "Function", "FunctionCtx", "once_differentiable", "grad", "backward", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-    "gradcheck", "gradgradcheck",
+    "gradcheck", "gradgradcheck",  # noqa: F822 - resolved lazily by __getattr__
 ]
 
 
@@ -33,8 +33,9 @@ def detect_anomaly() -> Iterator[None]:
 
 def __getattr__(name: str) -> object:
     # gradcheck lives in crossgrad.testing (it imports the whole op set); re-exported lazily.
+    # import_module, because crossgrad.testing.gradcheck is also the name of the function.
     if name in ("gradcheck", "gradgradcheck"):
-        from crossgrad.testing import gradcheck as module
+        import importlib
 
-        return getattr(module, name)
+        return getattr(importlib.import_module("crossgrad.testing.gradcheck"), name)
     raise AttributeError(f"module 'crossgrad.autograd' has no attribute {name!r}")

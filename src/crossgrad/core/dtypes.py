@@ -121,6 +121,23 @@ def from_native(native: object) -> DType | None:
     return found
 
 
+def category_of(native: object) -> int:
+    """The category (BOOL, INTEGER, FLOATING) of a backend dtype; -1 if crossgrad has none."""
+    try:
+        return _category[native]
+    except (KeyError, TypeError):
+        d = from_native(native)
+        found = -1 if d is None else d.category
+        try:
+            _category[native] = found
+        except TypeError:
+            pass
+        return found
+
+
+_category: dict[object, int] = {}
+
+
 def promote(a: DType, b: DType) -> DType:
     """Return the dtype of combining two tensors of equal rank priority."""
     if a is b:

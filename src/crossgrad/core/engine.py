@@ -11,7 +11,10 @@ from typing import Any
 
 from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.errors import (
-    AnomalyError, GradientContractError, GraphError, ShapeError,
+    AnomalyError,
+    GradientContractError,
+    GraphError,
+    ShapeError,
 )
 from crossgrad.core.function import Node
 from crossgrad.core.tensor import Tensor
@@ -124,70 +127,71 @@ def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_gr
     if targets is not None:
         for i, t in enumerate(targets):
             capture[(t, 0) if t.grad_fn is None else (t.grad_fn, t._out_idx)] = i
-    found: list[Tensor | None] = [None] * (0 if targets is None else len(targets))
-
+    found: list[Tensor | None] = [None] * len(capture)
     deps = _dependencies([r.grad_fn for r in roots if r.grad_fn is not None], capture)
-
     buffers: dict[Node, list[Any]] = {}
     leaf_grads: dict[Tensor, Tensor] = {}
-    leaves: list[Tensor] = []
+    anomaly = grad_mode.state.anomaly
 
-    def deliver(edge: Any, g: Tensor) -> None:
-        target, idx = edge
-        if type(target) is not Node:  # a leaf tensor
-            if targets is not None:
-                if edge in capture:
-                    i = capture[edge]
-                    found[i] = g if found[i] is None else found[i] + g
-                return
-            if target in leaf_grads:
-                leaf_grads[target] = leaf_grads[target] + g
-            else:
-                leaf_grads[target] = g
-                leaves.append(target)
-            return
-        if target not in deps:
-            return  # leads to no requested input
-        buf = buffers.get(target)
-        if buf is None:
-            buf = buffers[target] = [None] * _n_outputs(target)
-        buf[idx] = g if buf[idx] is None else buf[idx] + g
+    def deliver(target: Any, idx: int, g: Tensor) -> None:
+        if type(target) is Node:
+            if target in deps:  # else it leads to no requested input
+                buf = buffers.get(target)
+                if buf is None:
+                    buf = buffers[target] = [None] * _n_outputs(target)
+                buf[idx] = g if buf[idx] is None else buf[idx] + g
+        elif targets is None:
+            old = leaf_grads.get(target)
+            leaf_grads[target] = g if old is None else old + g
+        elif (target, 0) in capture:
+            i = capture[(target, 0)]
+            found[i] = g if found[i] is None else found[i] + g
 
     previous = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
-        ready = []
         for r, g in zip(roots, seeds):
-            deliver((r, 0) if r.grad_fn is None else (r.grad_fn, r._out_idx), g)
-        for node in {r.grad_fn for r in roots if r.grad_fn is not None}:
-            if deps.get(node) == 0:
-                ready.append(node)
+            fn = r.grad_fn
+            deliver(r, 0, g) if fn is None else deliver(fn, r._out_idx, g)
+        ready = [n for n in {r.grad_fn for r in roots} if n is not None and deps.get(n) == 0]
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None] * _n_outputs(node)
-            _run_pre_hooks(node, grads)
+            if node._pre_hooks:
+                _run_pre_hooks(node, grads)
             if capture:
                 for j, g in enumerate(grads):
                     i = capture.get((node, j))
                     if i is not None and g is not None:
                         found[i] = g
-            in_grads = _call_backward(node, grads)
+            fn = node.fn
+            if node._out_meta is not None and node.materialize_grads:
+                _materialize(node, grads)
+            in_grads = fn.backward(node, *grads)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)
+            if fn._check_gradients:
+                in_grads = _check_contract(node, in_grads)
+            if anomaly:
+                _check_finite(node, in_grads)
             if not retain_graph:
-                node.release()
+                node._saved = None  # frees saved tensors; using them again raises
             for edge, g in zip(node.next_edges, in_grads):
                 if edge is None:
                     continue
+                target, idx = edge
                 if g is not None:
-                    deliver(edge, g)
-                target = edge[0]
-                if type(target) is Node and target in deps:
-                    deps[target] -= 1
-                    if deps[target] == 0:
-                        ready.append(target)
+                    deliver(target, idx, g)
+                if type(target) is Node:
+                    count = deps.get(target)
+                    if count is not None:
+                        if count == 1:
+                            ready.append(target)
+                        deps[target] = count - 1
     finally:
         grad_mode.state.enabled = previous
-    for leaf in leaves:
-        _accumulate(leaf, leaf_grads[leaf], create_graph)
+    for leaf, g in leaf_grads.items():
+        _accumulate(leaf, g, create_graph)
     return found
 
 
@@ -196,26 +200,28 @@ def _dependencies(starts: list[Node], capture: dict[Any, int]) -> dict[Node, int
 
     With capture targets, only nodes from which a target can be reached are kept.
     """
-    seen = set(starts)
-    order = []
-    stack = list(seen)
+    deps = dict.fromkeys(starts, 0)
+    stack = list(deps)
     while stack:
-        node = stack.pop()
-        order.append(node)
-        for edge in node.next_edges:
-            if edge is not None and type(edge[0]) is Node and edge[0] not in seen:
-                seen.add(edge[0])
-                stack.append(edge[0])
-    if capture:
-        useful = _useful_nodes(order, capture)
-    else:
-        useful = seen
-    deps = dict.fromkeys(useful, 0)
+        for edge in stack.pop().next_edges:
+            if edge is not None:
+                target = edge[0]
+                if type(target) is Node:
+                    count = deps.get(target)
+                    if count is None:
+                        deps[target] = 1
+                        stack.append(target)
+                    else:
+                        deps[target] = count + 1
+    if not capture:
+        return deps
+    useful = _useful_nodes(list(deps), capture)
+    kept = dict.fromkeys(useful, 0)
     for node in useful:
         for edge in node.next_edges:
-            if edge is not None and edge[0] in deps:
-                deps[edge[0]] += 1
-    return deps
+            if edge is not None and edge[0] in kept:
+                kept[edge[0]] += 1
+    return kept
 
 
 def _useful_nodes(order: list[Node], capture: dict[Any, int]) -> set[Node]:
@@ -261,28 +267,12 @@ def _run_pre_hooks(node: Node, grads: list[Any]) -> None:
                 grads[j] = replaced
 
 
-def _call_backward(node: Node, grads: list[Any]) -> tuple[Any, ...]:
-    if node._freed:
-        raise GraphError(
-            f"{node.name}: trying to backward through the graph a second time; its saved "
-            "tensors were freed after the first backward",
-            hint="pass retain_graph=True to the first backward() or autograd.grad()",
-        )
-    fn = node.fn
-    if node.materialize_grads and node._out_meta is not None:
-        for j, g in enumerate(grads):
-            if g is None and node._out_meta[j] is not None:
-                shape, dtype = node._out_meta[j]
-                grads[j] = Tensor._make(node.backend.zeros(shape, dtype), node.backend)
-    result = fn.backward(node, *grads)
-    in_grads = result if isinstance(result, tuple) else (result,)
-    if fn._check_gradients:
-        in_grads = _check_contract(node, in_grads)
-    elif len(in_grads) < len(node.next_edges):
-        in_grads = in_grads + (None,) * (len(node.next_edges) - len(in_grads))
-    if grad_mode.state.anomaly:
-        _check_finite(node, in_grads)
-    return in_grads
+def _materialize(node: Node, grads: list[Any]) -> None:
+    """Give unused outputs of a multi-output node zero gradients."""
+    for j, g in enumerate(grads):
+        if g is None and node._out_meta[j] is not None:  # type: ignore[index]
+            shape, dtype = node._out_meta[j]  # type: ignore[index]
+            grads[j] = Tensor._make(node.backend.zeros(shape, dtype), node.backend)
 
 
 def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:

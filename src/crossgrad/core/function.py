@@ -16,6 +16,7 @@ from typing import Any
 from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.errors import BackendMismatchError, GraphError, InplaceError
 from crossgrad.core.tensor import RemovableHandle, Tensor
+from crossgrad.core.tensor import make as _make_tensor
 
 #: Portable kernels by name: pure functions ``(xp, *arrays, **params) -> array`` written
 #: against the array-API namespace. A backend's ``kernels`` dict overrides them by name.
@@ -49,28 +50,37 @@ class _Saved:
 class Node:
     """A recorded op: the ``ctx`` of its Function, and one vertex of the autograd graph."""
 
-    __slots__ = (
-        "fn", "backend", "xp", "next_edges", "needs_input_grad", "_to_save", "_saved",
-        "_freed", "materialize_grads", "_non_differentiable", "_dirty", "_out_meta",
-        "_in_meta", "_pre_hooks", "_trace", "__dict__", "__weakref__",
-    )
+    # ``meta`` holds a built-in op's non-tensor state for backward (shapes, dims, scalars)
+    # without creating a per-node __dict__; user Functions set any attribute they like.
+    __slots__ = ("fn", "backend", "next_edges", "_to_save", "_saved", "meta",
+                 "__dict__", "__weakref__")
+
+    # Rarely set, so class-level defaults keep creating a node cheap (set per node in
+    # its __dict__ when used).
+    materialize_grads = True
+    _non_differentiable: tuple[Any, ...] = ()
+    _dirty: tuple[Any, ...] = ()
+    _out_meta: tuple[Any, ...] | None = None
+    _in_meta: tuple[Any, ...] | None = None
+    _pre_hooks: dict[int, list[Any]] | None = None
+    _trace: list[str] | None = None
 
     def __init__(self, fn: type, backend: Any) -> None:
         self.fn = fn
         self.backend = backend
-        self.xp = backend.xp if backend is not None else None
         self.next_edges: tuple[Any, ...] = ()
-        self.needs_input_grad: tuple[bool, ...] = ()
         self._to_save: tuple[Any, ...] = ()
         self._saved: tuple[_Saved | None, ...] = ()
-        self._freed = False
-        self.materialize_grads = True
-        self._non_differentiable: tuple[Any, ...] = ()
-        self._dirty: tuple[Any, ...] = ()
-        self._out_meta: tuple[Any, ...] | None = None
-        self._in_meta: tuple[Any, ...] | None = None
-        self._pre_hooks: dict[int, list[Any]] | None = None
-        self._trace: list[str] | None = None
+
+    @property
+    def xp(self) -> Any:
+        """The array-API namespace of this node's backend."""
+        return self.backend.xp
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """One flag per forward argument: whether backward must compute its gradient."""
+        return tuple(e is not None for e in self.next_edges)
 
     @property
     def name(self) -> str:
@@ -92,7 +102,10 @@ class Node:
 
     def call(self, *arrays: Any, **params: Any) -> Any:
         """Run the kernel named after this node's op."""
-        return self.run(self.fn.name, *arrays, **params)
+        backend = self.backend
+        name = self.fn.name
+        kernel = backend.kernels.get(name) or PORTABLE_KERNELS[name]
+        return kernel(backend.xp, *arrays, **params)
 
     # ---------------------------------------------------------------- ctx API
     def save_for_backward(self, *tensors: Any) -> None:
@@ -102,7 +115,7 @@ class Node:
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
         """The tensors given to ``save_for_backward``, checked against in-place changes."""
-        if self._freed:
+        if self._saved is None:
             raise GraphError(
                 f"{self.name}: trying to backward through the graph a second time; its saved "
                 "tensors were freed after the first backward",
@@ -149,8 +162,7 @@ class Node:
 
     def release(self) -> None:
         """Free saved tensors after backward (unless the graph is retained)."""
-        self._saved = ()
-        self._freed = True
+        self._saved = None
 
 
 def _edge(t: Tensor) -> Any:
@@ -233,15 +245,15 @@ class Function:
                     raise _mismatch(cls.__name__, backend, a._backend)
                 requires = requires or a._requires_grad
         ctx = Node(cls, backend)
+        record = requires and grad_mode.state.enabled
+        if record:
+            ctx.next_edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
         with grad_mode.no_grad():
             result = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(result, tuple)
         outputs = (result,) if single else result
-        record = requires and grad_mode.state.enabled
         if record:
             _check_dirty(cls, ctx)
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-            ctx.next_edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
             ctx._in_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None
                                  for a in args)
             ctx._out_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None
@@ -303,68 +315,78 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:
+        # The hot path of every built-in op: kept flat on purpose (no helper calls).
         backend = None
         requires = False
         arrays = []
         for a in args:
             if isinstance(a, Tensor):
-                if backend is None:
-                    backend = a._backend
-                elif a._backend is not backend:
-                    raise _mismatch(cls.name, backend, a._backend)
+                b = a._backend
+                if b is not backend:
+                    if backend is not None:
+                        raise _mismatch(cls.name, backend, b)
+                    backend = b
                 if a._requires_grad:
                     requires = True
                 arrays.append(a._data)
             else:
                 arrays.append(a)
-        ctx = Node(cls, backend)
+        ctx = _new(Node)
+        ctx.fn = cls
+        ctx.backend = backend
+        ctx._to_save = ()
         result = cls.forward(ctx, *arrays, **params)
-        record = requires and grad_mode.state.enabled
+        make = _make_tensor
+        if not requires or not grad_mode.state.enabled:
+            if type(result) is tuple:
+                return tuple(make(r, backend) for r in result)
+            return make(result, backend)
+        edges = []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                fn = a.grad_fn
+                edges.append((a, 0) if fn is None else (fn, a._out_idx))
+            else:
+                edges.append(None)
+        ctx.next_edges = tuple(edges)
+        if grad_mode.state.anomaly:
+            ctx._trace = traceback.format_stack()[:-1]
         if type(result) is not tuple:
-            if record and not _is_floating(result):
-                record = False  # integer and bool results carry no gradient
-            if not record:
-                return Tensor._make(result, backend)
-            out = Tensor._make(result, backend, True, ctx)
-            _record(ctx, args)
+            if not (_FLOATING_NATIVE.get(result.dtype) or _is_floating(result)):
+                return make(result, backend)  # integer and bool results carry no gradient
+            out = make(result, backend, True, ctx)
             if ctx._to_save:
                 _resolve_saved(ctx, args, (result,), (out,))
+            else:
+                ctx._saved = ()
             return out
-        if not record:
-            return tuple(Tensor._make(r, backend) for r in result)
         nondiff = ctx._non_differentiable
         outs = tuple(
-            Tensor._make(r, backend) if any(r is n for n in nondiff) or not _is_floating(r)
-            else Tensor._make(r, backend, True, ctx, j)
+            make(r, backend) if any(r is n for n in nondiff) or not _is_floating(r)
+            else make(r, backend, True, ctx, j)
             for j, r in enumerate(result)
         )
-        _record(ctx, args)
         ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
-        if ctx._to_save:
-            _resolve_saved(ctx, args, result, outs)
+        _resolve_saved(ctx, args, result, outs)
         return outs
 
 
+_new = object.__new__
+_FLOATING_NATIVE: dict[Any, bool] = {}
+
+
 def _is_floating(array: Any) -> bool:
-    d = dtypes.from_native(array.dtype)
-    return d is not None and d.category == dtypes.FLOATING
-
-
-def _record(ctx: Node, args: tuple[Any, ...]) -> None:
-    needs = []
-    edges = []
-    for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
-            needs.append(True)
-            fn = a.grad_fn
-            edges.append((a, 0) if fn is None else (fn, a._out_idx))
-        else:
-            needs.append(False)
-            edges.append(None)
-    ctx.needs_input_grad = tuple(needs)
-    ctx.next_edges = tuple(edges)
-    if grad_mode.state.anomaly:
-        ctx._trace = traceback.format_stack()[:-2]
+    native = array.dtype
+    try:
+        return _FLOATING_NATIVE[native]
+    except (KeyError, TypeError):
+        d = dtypes.from_native(native)
+        found = d is not None and d.category == dtypes.FLOATING
+        try:
+            _FLOATING_NATIVE[native] = found
+        except TypeError:
+            pass
+        return found
 
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:

@@ -50,23 +50,12 @@ class Tensor:
         for name in Tensor.__slots__[:-1]:
             setattr(self, name, getattr(t, name))
 
-    @classmethod
-    def _make(cls, data: Any, backend: Any, requires_grad: bool = False, grad_fn: Any = None,
+    @staticmethod
+    def _make(data: Any, backend: Any, requires_grad: bool = False, grad_fn: Any = None,
               out_idx: int = 0, version: list[int] | None = None, base: Tensor | None = None
               ) -> Tensor:
         """Wrap a backend array without copying or checking it (for ops and backends)."""
-        t = object.__new__(cls)
-        t._data = data
-        t._backend = backend
-        t._requires_grad = requires_grad
-        t._grad = None
-        t.grad_fn = grad_fn
-        t._out_idx = out_idx
-        t._version = [0] if version is None else version
-        t._base = base
-        t._hooks = None
-        t._retains_grad = False
-        return t
+        return make(data, backend, requires_grad, grad_fn, out_idx, version, base)
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -109,8 +98,9 @@ class Tensor:
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise DTypeError(f"grad: expected a Tensor or None, received {type(value).__name__}",
-                                 hint="assign a Tensor of the same shape, or None")
+                raise DTypeError(
+                    f"grad: expected a Tensor or None, received {type(value).__name__}",
+                    hint="assign a Tensor of the same shape, or None")
             if value.shape != self.shape:
                 raise ShapeError(
                     f"grad: assigned gradient has the wrong shape: grad.shape={value.shape}, "
@@ -342,6 +332,27 @@ class Tensor:
         t = Tensor._make(self._data, self._backend, self._requires_grad, self.grad_fn,
                          self._out_idx, self._version, self._base)
         return t
+
+
+_new = object.__new__
+
+
+def make(data: Any, backend: Any, requires_grad: bool = False, grad_fn: Any = None,
+         out_idx: int = 0, version: list[int] | None = None, base: Tensor | None = None
+         ) -> Tensor:
+    """Wrap a backend array in a Tensor without copying or checking it."""
+    t = _new(Tensor)
+    t._data = data
+    t._backend = backend
+    t._requires_grad = requires_grad
+    t._grad = None
+    t.grad_fn = grad_fn
+    t._out_idx = out_idx
+    t._version = [0] if version is None else version
+    t._base = base
+    t._hooks = None
+    t._retains_grad = False
+    return t
 
 
 def normalize_dim(dim: int, ndim: int, op: str) -> int:

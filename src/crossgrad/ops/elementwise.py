@@ -13,7 +13,12 @@ from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops._util import (
-    as_tensor_like, broadcast_shapes, cast, expect_tensor, floating, unbroadcast,
+    as_tensor_like,
+    broadcast_shapes,
+    cast,
+    expect_tensor,
+    floating,
+    unbroadcast,
 )
 
 __all__ = [
@@ -346,14 +351,15 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> Any:
-        ctx.shapes = (a.shape, b.shape)
+        ctx.meta = (a.shape, b.shape)
         return ctx.call(a, b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
-        sa, sb = ctx.shapes
-        na, nb = ctx.needs_input_grad
-        return unbroadcast(g, sa) if na else None, unbroadcast(g, sb) if nb else None
+        sa, sb = ctx.meta
+        ea, eb = ctx.next_edges
+        return (None if ea is None else unbroadcast(g, sa),
+                None if eb is None else unbroadcast(g, sb))
 
 
 class Sub(Op):
@@ -362,14 +368,15 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> Any:
-        ctx.shapes = (a.shape, b.shape)
+        ctx.meta = (a.shape, b.shape)
         return ctx.call(a, b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
-        sa, sb = ctx.shapes
-        na, nb = ctx.needs_input_grad
-        return unbroadcast(g, sa) if na else None, unbroadcast(-g, sb) if nb else None
+        sa, sb = ctx.meta
+        ea, eb = ctx.next_edges
+        return (None if ea is None else unbroadcast(g, sa),
+                None if eb is None else unbroadcast(-g, sb))
 
 
 class Mul(BinaryOp):
@@ -439,7 +446,7 @@ class ScalarOp(Op):
 
     @classmethod
     def forward(cls, ctx: Node, a: Any, s: Any) -> Any:  # type: ignore[override]
-        ctx.scalar = s
+        ctx.meta = s
         if cls.saves_input:  # type: ignore[attr-defined]
             ctx.save_for_backward(a)
         return ctx.call(a, s)
@@ -447,7 +454,7 @@ class ScalarOp(Op):
     @classmethod
     def backward(cls, ctx: Node, g: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
         a = ctx.saved_tensors[0] if cls.saves_input else None  # type: ignore[attr-defined]
-        return cls.derivative(g, a, ctx.scalar), None  # type: ignore[attr-defined]
+        return cls.derivative(g, a, ctx.meta), None  # type: ignore[attr-defined]
 
 
 class AddScalar(ScalarOp):
@@ -459,7 +466,7 @@ class AddScalar(ScalarOp):
 class MulScalar(ScalarOp):
     name, saves_input = "mul_scalar", False
     kernel = staticmethod(lambda xp, a, s: a * s)
-    derivative = staticmethod(lambda g, a, s: g * s)
+    derivative = staticmethod(lambda g, a, s: MulScalar.apply(g, s))
 
 
 class DivScalar(ScalarOp):
@@ -501,15 +508,17 @@ class RPowScalar(ScalarOp):
     derivative = staticmethod(lambda g, a, s: g * s**a * math.log(s) if s > 0 else g * 0)
 
 
-_SCALAR_TYPES = (int, float)
-
-
 def _scalar_fast(x: Any, s: Any) -> bool:
     """Whether ``x op s`` keeps x's dtype, so the scalar can stay a Python number."""
-    if type(s) is bool or not isinstance(s, _SCALAR_TYPES) or not isinstance(x, Tensor):
-        return False
-    cat = dtypes.from_native(x._data.dtype).category  # type: ignore[union-attr]
-    return cat == _FLOAT or (cat == dtypes.INTEGER and type(s) is int)
+    kind = type(s)
+    if kind is float:
+        return isinstance(x, Tensor) and _category_of(x._data.dtype) == _FLOAT
+    if kind is int:
+        return isinstance(x, Tensor) and _category_of(x._data.dtype) >= dtypes.INTEGER
+    return False
+
+
+_category_of = dtypes.category_of
 
 
 def add(input: Any, other: Any, alpha: Any = 1) -> Tensor:  # noqa: A002

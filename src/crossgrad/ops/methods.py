@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from crossgrad.core import dtypes
+from crossgrad.core.function import Node, Op
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops import inplace
-from crossgrad.core.function import Node, Op
 from crossgrad.ops._util import cast
 
 
