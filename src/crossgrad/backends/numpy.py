@@ -20,6 +20,7 @@ class NumpyBackend(Backend):
         self.kernels.update(
             scatter_add=_scatter_add,
             matmul=_matmul,
+            einsum=_einsum,
             erf=_erf,
         )
 
@@ -39,7 +40,21 @@ class NumpyBackend(Backend):
                         copy=True if copy else None)
 
     def to_numpy(self, array: Any) -> Any:
-        return array
+        return np.asarray(array)
+
+    def write(self, dst: Any, src: Any) -> Any:
+        # NumPy returns scalars, not 0-d arrays, from full reductions and 0-d math;
+        # a scalar cannot be written into, so it becomes a 0-d array first.
+        if type(dst) is not np.ndarray:
+            return np.array(src, dtype=dst.dtype)
+        dst[...] = src
+        return dst
+
+    def setitem(self, dst: Any, index: Any, value: Any) -> Any:
+        if type(dst) is not np.ndarray:
+            dst = np.array(dst)
+        dst[index] = value
+        return dst
 
     def astype(self, array: Any, dtype: DType) -> Any:
         return array.astype(dtype.name)
@@ -69,12 +84,24 @@ class NumpyBackend(Backend):
 def _scatter_add(xp: Any, target: Any, index: Any, values: Any) -> Any:
     """``target[index] += values`` with repeated indices accumulating (np.add.at)."""
     out = target.copy()
-    np.add.at(out, index, values)
+    key = index if isinstance(index, tuple) else (index,)
+    if any(isinstance(k, np.ndarray) for k in key):
+        np.add.at(out, index, values)
+    else:
+        out[index] += values  # ints and slices select each position once: no repeats
     return out
 
 
 def _matmul(xp: Any, a: Any, b: Any) -> Any:
     return np.matmul(a, b)
+
+
+def _einsum(xp: Any, *arrays: Any, equation: str) -> Any:
+    # Path search costs more than it saves on small operands; on large ones it reaches BLAS.
+    big = len(arrays) > 1 and max(a.size for a in arrays) >= 4096
+    out = np.einsum(equation, *arrays, optimize=big)
+    # One operand ("ij->ji", "ii->i") can come back as a view: results own their memory.
+    return out.copy() if len(arrays) == 1 and np.may_share_memory(out, arrays[0]) else out
 
 
 def _erf(xp: Any, x: Any) -> Any:

@@ -10,14 +10,35 @@ from collections.abc import Callable
 from typing import Any
 
 _resolver: Callable[[str | None], Any] | None = None
+_usable: Callable[[], list[Any]] | None = None
+_factory: Callable[..., Any] | None = None
 
 
-def install_resolver(resolver: Callable[[str | None], Any]) -> None:
-    global _resolver
-    _resolver = resolver
+def install_resolver(resolver: Callable[[str | None], Any],
+                     usable: Callable[[], list[Any]]) -> None:
+    """Called by the registry: how to find a backend by name, and the usable ones."""
+    global _resolver, _usable
+    _resolver, _usable = resolver, usable
+
+
+def install_factory(factory: Callable[..., Any]) -> None:
+    """Called by ``crossgrad.ops.creation``: how ``Tensor(data)`` builds a tensor."""
+    global _factory
+    _factory = factory
 
 
 def backend(name: str | None = None) -> Any:
     """Return the Backend named ``name``, or the current default one when None."""
     assert _resolver is not None, "crossgrad.plugins.registry installs the backend resolver"
     return _resolver(name)
+
+
+def usable_backends() -> list[Any]:
+    """Every Backend that can run here."""
+    assert _usable is not None, "crossgrad.plugins.registry installs the backend resolver"
+    return _usable()
+
+
+def new_tensor(data: Any, requires_grad: bool) -> Any:
+    assert _factory is not None, "crossgrad.ops.creation installs the tensor factory"
+    return _factory(data, requires_grad=requires_grad)

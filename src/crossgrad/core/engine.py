@@ -157,7 +157,7 @@ def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_gr
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None] * _n_outputs(node)
-            if node._pre_hooks:
+            if node._pre_hooks or node._retained:
                 _run_pre_hooks(node, grads)
             if capture:
                 for j, g in enumerate(grads):
@@ -192,6 +192,10 @@ def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_gr
         grad_mode.state.enabled = previous
     for leaf, g in leaf_grads.items():
         _accumulate(leaf, g, create_graph)
+    for t, i in capture.items():
+        leaf = t[0]
+        if type(leaf) is not Node and leaf._hooks and found[i] is not None:
+            found[i] = _run_leaf_hooks(leaf, found[i])
     return found
 
 
@@ -255,16 +259,19 @@ def _n_outputs(node: Node) -> int:
 
 
 def _run_pre_hooks(node: Node, grads: list[Any]) -> None:
-    hooks = node._pre_hooks
-    if not hooks:
-        return
-    for j, fns in hooks.items():
+    """Run tensor hooks on a node's output gradients, then store retained gradients."""
+    for j, fns in (node._pre_hooks or {}).items():
         if grads[j] is None:
             continue
         for fn in list(fns):
             replaced = fn(grads[j])
             if replaced is not None:
                 grads[j] = replaced
+    for j, ref in (node._retained or {}).items():
+        t, g = ref(), grads[j]
+        if t is not None and g is not None:
+            g = g if grad_mode.state.enabled else g.detach()
+            t._grad = g if t._grad is None else t._grad + g
 
 
 def _materialize(node: Node, grads: list[Any]) -> None:
@@ -345,12 +352,17 @@ def _check_finite(node: Node, in_grads: tuple[Any, ...]) -> None:
             )
 
 
+def _run_leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
+    for fn in list(leaf._hooks or ()):
+        replaced = fn(g)
+        if replaced is not None:
+            g = replaced
+    return g
+
+
 def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
     if leaf._hooks:
-        for fn in list(leaf._hooks):
-            replaced = fn(g)
-            if replaced is not None:
-                g = replaced
+        g = _run_leaf_hooks(leaf, g)
     if not create_graph:
         g = g.detach()
     old = leaf._grad

@@ -63,6 +63,7 @@ class Node:
     _out_meta: tuple[Any, ...] | None = None
     _in_meta: tuple[Any, ...] | None = None
     _pre_hooks: dict[int, list[Any]] | None = None
+    _retained: dict[int, Any] | None = None
     _trace: list[str] | None = None
 
     def __init__(self, fn: type, backend: Any) -> None:
@@ -159,6 +160,26 @@ class Node:
         hooks = self._pre_hooks.setdefault(out_idx, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
+
+    def add_retained(self, out_idx: int, tensor_ref: Any) -> None:
+        """Store output ``out_idx``'s gradient on the (weakly referenced) tensor, after
+        every hook has run (``retain_grad``)."""
+        if self._retained is None:
+            self._retained = {}
+        self._retained[out_idx] = tensor_ref
+
+    def snapshot_saved(self, tensor: Tensor) -> None:
+        """Give saved records of ``tensor`` a private copy of its values.
+
+        An in-place op saves its own input and then overwrites it; the copy keeps what
+        backward needs (PyTorch keeps the "original self" the same way).
+        """
+        for record in self._saved or ():
+            if record is not None and record.tensor is tensor:
+                copy = Tensor._make(self.backend.copy(tensor._data), self.backend,
+                                    tensor._requires_grad, tensor.grad_fn, tensor._out_idx)
+                record.tensor, record.data = copy, copy._data
+                record.version_ref, record.version = copy._version, 0
 
     def release(self) -> None:
         """Free saved tensors after backward (unless the graph is retained)."""
@@ -403,8 +424,11 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
             return result
         single = not isinstance(result, tuple)
         outs = (result,) if single else result
-        marked = tuple(_OnceDifferentiated.apply(o, ctx.name) if isinstance(o, Tensor) else o
-                       for o in outs)
+        # The marker takes the incoming gradients as inputs, so differentiating the result
+        # reaches it (and raises) through them.
+        sources = [g for g in grads if isinstance(g, Tensor) and g._requires_grad]
+        marked = tuple(_OnceDifferentiated.apply(o, ctx.name, *sources)
+                       if isinstance(o, Tensor) else o for o in outs)
         return marked[0] if single else marked
 
     return wrapper
@@ -414,7 +438,7 @@ class _OnceDifferentiated(Function):
     """Identity whose backward raises: stands after a once-differentiable backward."""
 
     @staticmethod
-    def forward(ctx: Node, x: Tensor, name: str) -> Tensor:
+    def forward(ctx: Node, x: Tensor, name: str, *sources: Tensor) -> Tensor:
         ctx.origin = name
         return x.detach()
 

@@ -83,3 +83,8 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801 - PyTorch's name
 
     def __exit__(self, *exc: object) -> None:
         state.enabled = self._previous
+
+    def __call__(self, fn: F) -> F:
+        # As a decorator it must not change the mode now, only while ``fn`` runs.
+        state.enabled = self._previous
+        return super().__call__(fn)

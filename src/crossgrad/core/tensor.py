@@ -44,9 +44,9 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        from crossgrad.ops.creation import tensor as _tensor
+        from crossgrad.core import context
 
-        t = _tensor(data, requires_grad=requires_grad)
+        t = context.new_tensor(data, requires_grad)
         for name in Tensor.__slots__[:-1]:
             setattr(self, name, getattr(t, name))
 
@@ -228,8 +228,12 @@ class Tensor:
         return self
 
     def detach(self) -> Tensor:
-        """Return a tensor sharing this one's data and version, outside the graph."""
-        return Tensor._make(self._data, self._backend, version=self._version, base=self)
+        """Return a tensor sharing this one's data and version counter, outside the graph.
+
+        Writing into it in place is allowed; the shared version counter then makes any
+        backward that saved the original raise, as in PyTorch.
+        """
+        return Tensor._make(self._data, self._backend, version=self._version)
 
     def detach_(self) -> Tensor:
         """Cut this tensor out of the graph in place and make it a leaf."""
@@ -241,15 +245,8 @@ class Tensor:
         """Keep ``.grad`` on a non-leaf tensor after backward, as leaves do."""
         if self.grad_fn is None or self._retains_grad:
             return
-        ref = weakref.ref(self)
-
-        def store(grad: Tensor) -> None:
-            t = ref()
-            if t is not None:
-                t._grad = grad if t._grad is None else t._grad + grad  # type: ignore[operator]
-
         self._retains_grad = True
-        self.grad_fn.add_pre_hook(self._out_idx, store)
+        self.grad_fn.add_retained(self._out_idx, weakref.ref(self))
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` whenever this tensor's gradient is computed.

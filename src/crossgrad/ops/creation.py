@@ -135,7 +135,7 @@ def zeros(*size: Any, dtype: Any = None, backend: Any = None,
 def ones(*size: Any, dtype: Any = None, backend: Any = None,
          requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return full(shape_arg("ones", size), 1, dtype=dtype, backend=backend,
+    return full(shape_arg("ones", size), 1, dtype=_dtype_or_default(dtype), backend=backend,
                 requires_grad=requires_grad)
 
 
@@ -229,10 +229,8 @@ def eye(n: int, m: int | None = None, dtype: Any = None, backend: Any = None,
 
 def manual_seed(seed: int) -> None:
     """Seed the random generator of every usable backend, as ``torch.manual_seed``."""
-    from crossgrad.plugins import registry
-
-    for name in registry.usable_backends():
-        registry.get_backend(name).manual_seed(seed)
+    for backend in context.usable_backends():
+        backend.manual_seed(seed)
 
 
 def rand(*size: Any, dtype: Any = None, backend: Any = None,
@@ -259,3 +257,6 @@ def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
     b = _backend(backend)
     d = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     return _finish(b.randint(low, high, shape_arg("randint", (size,)), d), b, False)
+
+
+context.install_factory(tensor)

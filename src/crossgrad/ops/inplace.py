@@ -18,7 +18,11 @@ from crossgrad.ops._util import cast, expect_tensor
 def inplace(self: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
     """Run ``compute`` on an alias of ``self`` and make ``self`` hold the result."""
     self._check_inplace(op)
-    return self._rebind(compute(self._alias()), op)
+    alias = self._alias()
+    result = compute(alias)
+    if result.grad_fn is not None:
+        result.grad_fn.snapshot_saved(alias)
+    return self._rebind(result, op)
 
 
 def add_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:

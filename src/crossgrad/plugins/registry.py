@@ -106,4 +106,4 @@ def _resolve(name: Any) -> Backend:
     return get_backend(name)
 
 
-context.install_resolver(_resolve)
+context.install_resolver(_resolve, lambda: [get_backend(n) for n in usable_backends()])

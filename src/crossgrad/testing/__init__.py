@@ -1,7 +1,16 @@
-"""Public testing tools for crossgrad and for users' and plugin authors' own ops."""
+"""Public testing tools for crossgrad and for users' and plugin authors' own ops.
+
+``assert_close`` compares tensors with dtype-aware tolerances; ``gradcheck`` and
+``gradgradcheck`` check autograd against finite differences; :class:`OpCase` rows describe
+an op once for the shared op-table harness; ``crossgrad.testing.pytest_plugin`` gives tests a
+``backend`` fixture that runs them on every usable backend.
+"""
 
 from __future__ import annotations
 
+from crossgrad.testing.compare import assert_close, default_tolerances
+from crossgrad.testing.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from crossgrad.testing.opcase import Arg, OpCase
 
-__all__ = ["Arg", "OpCase"]
+__all__ = ["Arg", "OpCase", "assert_close", "default_tolerances", "gradcheck", "gradgradcheck",
+           "GradcheckError"]

@@ -13,6 +13,9 @@ from typing import Any
 
 import numpy as np
 
+#: The checks the op-table harness runs per case and backend (``skips`` keys may name one).
+CHECKS = ("forward", "float32", "noncontiguous", "grad", "gradgrad")
+
 
 @dataclass(frozen=True)
 class Arg:
@@ -56,6 +59,8 @@ class OpCase:
         gradgrad: check second-order gradients too.
         atol, rtol: float64 tolerances for the forward check (gradients use gradcheck's).
         skips: known gaps as data: ``{"jax": "reason"}``; ``"*"`` skips every backend.
+            A key ``"<backend>:<check>"`` (or ``"*:<check>"``) skips one check only, the
+            checks being those of :data:`CHECKS`: ``{"*:float32": "accumulates error"}``.
     """
 
     name: str
@@ -72,6 +77,30 @@ class OpCase:
         """Fresh float64 (or constant) NumPy inputs, the same for every backend."""
         rng = np.random.default_rng(seed)
         return [a.make(rng) if isinstance(a, Arg) else np.array(a) for a in self.inputs]
+
+    def skip_reason(self, backend: str, check: str | None = None) -> str | None:
+        """Why this case does not run ``check`` on ``backend`` (from ``skips``), or None.
+
+        >>> case = OpCase("x", abs, abs, [Arg((2,))], skips={"jax:float32": "no"})
+        >>> case.skip_reason("jax", "float32"), case.skip_reason("jax", "forward")
+        ('no', None)
+        """
+        keys = [backend, "*"]
+        if check is not None:
+            keys = [f"{backend}:{check}", f"*:{check}", *keys]
+        for key in keys:
+            if key in self.skips:
+                return self.skips[key]
+        return None
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        """The shape of each input, known without generating data."""
+        return [a.shape if isinstance(a, Arg) else np.shape(a) for a in self.inputs]
+
+    def is_float(self) -> list[bool]:
+        """Which inputs are floating point (differentiated or not)."""
+        return [a.dtype.startswith("float") if isinstance(a, Arg)
+                else np.asarray(a).dtype.kind == "f" for a in self.inputs]
 
     def differentiable(self) -> list[bool]:
         """Which inputs get gradients checked."""

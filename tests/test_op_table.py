@@ -1,0 +1,93 @@
+"""The op table: every OpCase row of tests/op_cases/*.py, checked on every backend.
+
+Per row and backend: forward in float64 and float32 against the NumPy reference, forward on
+non-contiguous inputs, gradients against central differences, and second-order gradients.
+Ids read ``<module>::<case>-<backend>``; known gaps are ``skips`` data in the rows.
+"""
+
+import importlib
+import pkgutil
+import traceback
+
+import pytest
+
+import op_cases
+from crossgrad.testing import optable
+
+# The modules that exist come first in this order; any other module in op_cases/ follows.
+ORDER = ["elementwise", "reduce", "shape", "index", "linalg", "nn_functional"]
+
+
+def _load() -> tuple[list[tuple[str, object]], dict[str, str]]:
+    names = sorted((m.name for m in pkgutil.iter_modules(op_cases.__path__)),
+                   key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+    rows, broken = [], {}
+    for name in names:
+        try:
+            module = importlib.import_module(f"op_cases.{name}")
+        except Exception:  # noqa: BLE001 - reported by test_case_module_imports
+            broken[name] = traceback.format_exc()
+            continue
+        rows += [(f"{name}::{case.name}", case) for case in getattr(module, "CASES", [])]
+    return rows, broken
+
+
+ROWS, BROKEN = _load()
+
+
+def _params(check: str) -> list:
+    return [pytest.param(case, id=row_id) for row_id, case in ROWS
+            if check in optable.applicable_checks(case)]
+
+
+def _skip_if_known_gap(case, backend: str, check: str) -> None:
+    reason = case.skip_reason(backend, check)
+    if reason is not None:
+        pytest.skip(f"{case.name} on {backend} ({check}): {reason}")
+
+
+@pytest.mark.parametrize("case", _params("forward"))
+def test_forward_float64_matches_reference(case, backend):
+    _skip_if_known_gap(case, backend, "forward")
+    optable.check_forward(case)
+
+
+@pytest.mark.parametrize("case", _params("float32"))
+def test_forward_float32_matches_reference(case, backend):
+    _skip_if_known_gap(case, backend, "float32")
+    optable.check_float32(case)
+
+
+@pytest.mark.parametrize("case", _params("noncontiguous"))
+def test_forward_on_noncontiguous_inputs_matches_reference(case, backend):
+    _skip_if_known_gap(case, backend, "noncontiguous")
+    optable.check_noncontiguous(case)
+
+
+@pytest.mark.parametrize("case", _params("grad"))
+def test_gradients_match_finite_differences(case, backend):
+    _skip_if_known_gap(case, backend, "grad")
+    optable.check_grad(case)
+
+
+@pytest.mark.parametrize("case", _params("gradgrad"))
+def test_second_order_gradients_match_finite_differences(case, backend):
+    _skip_if_known_gap(case, backend, "gradgrad")
+    optable.check_gradgrad(case)
+
+
+@pytest.mark.parametrize("module", sorted(BROKEN) or [pytest.param(None, id="all")])
+def test_case_module_imports(module):
+    if module is not None:
+        pytest.fail(f"tests/op_cases/{module}.py failed to import:\n{BROKEN[module]}",
+                    pytrace=False)
+
+
+def test_case_ids_are_unique():
+    ids = [row_id for row_id, _ in ROWS]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    assert not duplicates, f"op cases with the same module::name: {duplicates}"
+
+
+def test_table_has_rows_for_the_elementwise_ops():
+    assert sum(row_id.startswith("elementwise::") for row_id, _ in ROWS) >= 20
