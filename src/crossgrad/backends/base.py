@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -74,15 +75,19 @@ class Backend:
     def copy(self, array: Any) -> Any:
         return self.xp.asarray(array, copy=True)
 
-    def write(self, dst: Any, src: Any) -> Any:
-        """Store ``src`` into ``dst``; returns the array the tensor holds afterwards.
+    def write(self, dst: Any, src: Any, how: str = "set") -> Any:
+        """Store ``src`` into ``dst`` (``how="set"``), or update ``dst`` with it (``"add"``,
+        ``"sub"``, ``"mul"``, ``"div"``); returns the array the tensor holds afterwards.
 
-        Mutable backends write into ``dst`` (views see it); immutable ones return ``src``.
+        Mutable backends write into ``dst`` (views see it); immutable ones return a new array.
         """
-        if not self.mutable:
-            return src
-        dst[...] = src
-        return dst
+        if how == "set":
+            if not self.mutable:
+                return src
+            dst[...] = src
+            return dst
+        update = _UPDATES[how]
+        return update[0](dst, src) if self.mutable else update[1](dst, src)
 
     def setitem(self, dst: Any, index: Any, value: Any) -> Any:
         """``dst[index] = value``, written in place or returned as a new array."""
@@ -90,6 +95,11 @@ class Backend:
             return dst.at[index].set(value)
         dst[index] = value
         return dst
+
+    def sole_owner(self, array: Any) -> bool:
+        """Whether ``array`` is its memory's only holder, so a tensor may take it over
+        without a copy. Only called where reference counts are exact (CPython < 3.14)."""
+        return not self.mutable  # immutable arrays can be shared freely
 
     def device_of(self, array: Any) -> str:
         return "cpu"
@@ -109,3 +119,12 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<crossgrad backend {self.name!r}>"
+
+
+# The in-place operator and its functional twin, for each update ``write`` knows.
+_UPDATES = {
+    "add": (operator.iadd, operator.add),
+    "sub": (operator.isub, operator.sub),
+    "mul": (operator.imul, operator.mul),
+    "div": (operator.itruediv, operator.truediv),
+}

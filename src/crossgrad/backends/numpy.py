@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -42,13 +43,17 @@ class NumpyBackend(Backend):
     def to_numpy(self, array: Any) -> Any:
         return np.asarray(array)
 
-    def write(self, dst: Any, src: Any) -> Any:
+    def sole_owner(self, array: Any) -> bool:
+        # Held by one Tensor: its _data plus this call's argument and getrefcount's.
+        return (type(array) is np.ndarray and array.base is None and array.flags.owndata
+                and array.flags.writeable and sys.getrefcount(array) == 3)
+
+    def write(self, dst: Any, src: Any, how: str = "set") -> Any:
         # NumPy returns scalars, not 0-d arrays, from full reductions and 0-d math;
         # a scalar cannot be written into, so it becomes a 0-d array first.
         if type(dst) is not np.ndarray:
-            return np.array(src, dtype=dst.dtype)
-        dst[...] = src
-        return dst
+            dst = np.array(dst)
+        return super().write(dst, src, how)
 
     def setitem(self, dst: Any, index: Any, value: Any) -> Any:
         if type(dst) is not np.ndarray:

@@ -6,6 +6,7 @@ inputs instead. No recursion, so graphs of any depth work.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -156,7 +157,11 @@ def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_gr
         ready = [n for n in {r.grad_fn for r in roots} if n is not None and deps.get(n) == 0]
         while ready:
             node = ready.pop()
-            grads = buffers.pop(node, None) or [None] * _n_outputs(node)
+            grads = buffers.pop(node, None)
+            if grads is None:
+                # Every consumer returned None for it: no gradient flows through this node.
+                _release_children(node, deps, ready)
+                continue
             if node._pre_hooks or node._retained:
                 _run_pre_hooks(node, grads)
             if capture:
@@ -190,13 +195,25 @@ def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_gr
                         deps[target] = count - 1
     finally:
         grad_mode.state.enabled = previous
-    for leaf, g in leaf_grads.items():
-        _accumulate(leaf, g, create_graph)
+    g = grads = in_grads = None  # drop references, so leaves can take their gradients over
+    for leaf in list(leaf_grads):
+        _accumulate(leaf, leaf_grads.pop(leaf), create_graph)
     for t, i in capture.items():
         leaf = t[0]
         if type(leaf) is not Node and leaf._hooks and found[i] is not None:
             found[i] = _run_leaf_hooks(leaf, found[i])
     return found
+
+
+def _release_children(node: Node, deps: dict[Node, int], ready: list[Node]) -> None:
+    """Count a skipped node's edges as delivered, so its inputs' nodes can still run."""
+    for edge in node.next_edges:
+        if edge is not None and type(edge[0]) is Node:
+            count = deps.get(edge[0])
+            if count is not None:
+                if count == 1:
+                    ready.append(edge[0])
+                deps[edge[0]] = count - 1
 
 
 def _dependencies(starts: list[Node], capture: dict[Any, int]) -> dict[Node, int]:
@@ -361,13 +378,30 @@ def _run_leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
 
 
 def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
+    """Add ``g`` into ``leaf.grad``. A new ``.grad`` must own its memory (the user may write
+    into it): a gradient nothing else holds is taken over, any other one is copied."""
     if leaf._hooks:
         g = _run_leaf_hooks(leaf, g)
-    if not create_graph:
-        g = g.detach()
     old = leaf._grad
-    if old is None:
-        # The gradient may share memory with other gradients or user tensors; own a copy.
-        leaf._grad = g if create_graph else Tensor._make(g._backend.copy(g._data), g._backend)
+    if create_graph:
+        leaf._grad = g if old is None else old + g
+    elif old is not None:
+        leaf._grad = (old + g).detach()
+    elif _sole_owner(g):
+        leaf._grad = g.detach()
     else:
-        leaf._grad = old + g
+        leaf._grad = Tensor._make(g._backend.copy(g._data), g._backend)
+
+
+# References to a gradient Tensor when nothing else holds it: _accumulate's argument,
+# _sole_owner's and sys.getrefcount's. Counts are exact on CPython before 3.14, whose
+# borrowed references may make them lower (then gradients are always copied).
+_CALLER_REFS = 3
+_COUNTS_EXACT = sys.version_info < (3, 14) and sys.implementation.name == "cpython"
+
+
+def _sole_owner(g: Tensor) -> bool:
+    """Whether nothing but the engine refers to ``g`` or its memory (as PyTorch's
+    AccumulateGrad checks use_count before stealing a gradient)."""
+    return (_COUNTS_EXACT and sys.getrefcount(g) == _CALLER_REFS and g._base is None
+            and g._backend.sole_owner(g._data))

@@ -272,9 +272,10 @@ class Tensor:
                         create_graph, inputs)
 
     # ------------------------------------------------------------------ mutation
-    def _assign(self, data: Any) -> None:
-        """Write ``data`` into this tensor: the one place a tensor's values change."""
-        self._data = self._backend.write(self._data, data)
+    def _assign(self, data: Any, how: str = "set") -> None:
+        """Write ``data`` into this tensor, or update it (``how="add"``, ``"sub"``, ...):
+        the one place a tensor's values change."""
+        self._data = self._backend.write(self._data, data, how)
         self._version[0] += 1
 
     def _check_inplace(self, op: str) -> None:

@@ -180,7 +180,24 @@ class Sigmoid(UnaryOp):
 class Relu(UnaryOp):
     name, saves = "relu", "y"
     kernel = staticmethod(lambda xp, x: xp.maximum(x, xp.zeros((), dtype=x.dtype)))
-    derivative = staticmethod(lambda g, x, y: g * (y > 0).to(g.dtype))
+    derivative = staticmethod(lambda g, x, y: ReluBackward.apply(g, y))
+
+
+class ReluBackward(Op):
+    """``g`` where ``y > 0``, else 0: relu's chain-rule step as one op, itself differentiable."""
+
+    name = "relu_backward"
+    kernel = staticmethod(lambda xp, g, y: xp.where(y > 0, g, xp.zeros((), dtype=g.dtype)))
+
+    @staticmethod
+    def forward(ctx: Node, g: Any, y: Any) -> Any:
+        ctx.save_for_backward(y)
+        return ctx.call(g, y)
+
+    @staticmethod
+    def backward(ctx: Node, gg: Tensor) -> tuple[Tensor, None]:
+        (y,) = ctx.saved_tensors
+        return ReluBackward.apply(gg, y), None  # piecewise constant in y: no gradient
 
 
 class Erf(UnaryOp):

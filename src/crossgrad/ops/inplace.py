@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import cast, expect_tensor
@@ -25,20 +26,65 @@ def inplace(self: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tenso
     return self._rebind(result, op)
 
 
+def _update(self: Tensor, op: str, how: str, other: Any, alpha: Any = 1) -> Tensor | None:
+    """Update ``self`` in its own memory when there is no graph to record and nothing to
+    promote or grow (an optimizer step, say): no temporaries beyond ``alpha * other``.
+
+    Returns None when the general path (out-of-place op, then rebind) is needed.
+    """
+    recording = grad_mode.state.enabled
+    if isinstance(other, Tensor):
+        if (other._backend is not self._backend or other.dtype is not self.dtype
+                or (recording and (self._requires_grad or other._requires_grad))
+                or not _fits(other._data.shape, self._data.shape)):
+            return None
+        value = other._data if alpha == 1 else other._data * alpha
+    elif type(other) in (int, float) and type(alpha) in (int, float):
+        category = self.dtype.category
+        if recording and self._requires_grad:
+            return None
+        if category != dtypes.FLOATING and (category == dtypes.BOOL or how == "div"
+                                            or float in (type(other), type(alpha))):
+            return None
+        value = other * alpha
+    else:
+        return None
+    self._check_inplace(op)
+    self._assign(value, how)
+    return self
+
+
+def _fits(small: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether ``small`` broadcasts to ``shape`` without growing it."""
+    if small == shape:
+        return True
+    if len(small) > len(shape):
+        return False
+    return all(s in (1, n) for s, n in zip(small[::-1], shape[::-1]))
+
+
 def add_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-    return inplace(self, "add_", lambda a: ew.add(a, other, alpha=alpha))
+    if _update(self, "add_", "add", other, alpha) is None:
+        inplace(self, "add_", lambda a: ew.add(a, other, alpha=alpha))
+    return self
 
 
 def sub_(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
-    return inplace(self, "sub_", lambda a: ew.sub(a, other, alpha=alpha))
+    if _update(self, "sub_", "sub", other, alpha) is None:
+        inplace(self, "sub_", lambda a: ew.sub(a, other, alpha=alpha))
+    return self
 
 
 def mul_(self: Tensor, other: Any) -> Tensor:
-    return inplace(self, "mul_", lambda a: ew.mul(a, other))
+    if _update(self, "mul_", "mul", other) is None:
+        inplace(self, "mul_", lambda a: ew.mul(a, other))
+    return self
 
 
 def div_(self: Tensor, other: Any) -> Tensor:
-    return inplace(self, "div_", lambda a: ew.div(a, other))
+    if _update(self, "div_", "div", other) is None:
+        inplace(self, "div_", lambda a: ew.div(a, other))
+    return self
 
 
 def pow_(self: Tensor, exponent: Any) -> Tensor:
