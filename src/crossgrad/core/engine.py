@@ -185,14 +185,21 @@ def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_gr
                 if edge is None:
                     continue
                 target, idx = edge
-                if g is not None:
-                    deliver(target, idx, g)
-                if type(target) is Node:
-                    count = deps.get(target)
-                    if count is not None:
-                        if count == 1:
-                            ready.append(target)
-                        deps[target] = count - 1
+                if type(target) is not Node:
+                    if g is not None:
+                        deliver(target, idx, g)
+                    continue
+                count = deps.get(target)
+                if count is None:
+                    continue  # leads to no requested input
+                if g is not None:  # deliver() inlined: this loop is the engine's hot path
+                    buf = buffers.get(target)
+                    if buf is None:
+                        buf = buffers[target] = [None] * _n_outputs(target)
+                    buf[idx] = g if buf[idx] is None else buf[idx] + g
+                if count == 1:
+                    ready.append(target)
+                deps[target] = count - 1
     finally:
         grad_mode.state.enabled = previous
     g = grads = in_grads = None  # drop references, so leaves can take their gradients over

@@ -203,6 +203,12 @@ def _mismatch(op: str, a: Any, b: Any) -> BackendMismatchError:
 
 def _resolve_saved(node: Node, inputs: Any, outputs: tuple[Any, ...], out_tensors: Any) -> None:
     """Turn what forward passed to save_for_backward into version-checked records."""
+    to_save = node._to_save
+    if len(to_save) == 1 and len(outputs) == 1 and to_save[0] is outputs[0]:
+        t = out_tensors[0]  # the common case: an op keeps its own output
+        node._saved = (_Saved(None, t._data, t._version, 0),)
+        node._to_save = ()
+        return
     saved: list[_Saved | None] = []
     for item in node._to_save:
         if item is None:
@@ -358,7 +364,8 @@ class Op(Function):
         ctx._to_save = ()
         result = cls.forward(ctx, *arrays, **params)
         make = _make_tensor
-        if not requires or not grad_mode.state.enabled:
+        state = grad_mode.state
+        if not requires or not state.enabled:
             if type(result) is tuple:
                 return tuple(make(r, backend) for r in result)
             return make(result, backend)
@@ -370,7 +377,7 @@ class Op(Function):
             else:
                 edges.append(None)
         ctx.next_edges = tuple(edges)
-        if grad_mode.state.anomaly:
+        if state.anomaly:
             ctx._trace = traceback.format_stack()[:-1]
         if type(result) is not tuple:
             if not (_FLOATING_NATIVE.get(result.dtype) or _is_floating(result)):

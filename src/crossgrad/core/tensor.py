@@ -36,10 +36,15 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = (
-        "_data", "_backend", "_requires_grad", "_grad", "grad_fn", "_out_idx",
-        "_version", "_base", "_hooks", "_retains_grad", "__weakref__",
-    )
+    __slots__ = ("_data", "_backend", "_requires_grad", "grad_fn", "_version", "__dict__",
+                 "__weakref__")
+    # Rarely differ from these defaults, so creating a tensor sets only the slots above
+    # (every op creates one); a tensor that needs them gets them in its __dict__.
+    _grad: Tensor | None = None
+    _out_idx = 0
+    _base: Tensor | None = None
+    _hooks: list[Any] | None = None
+    _retains_grad = False
     # Tensor wins over NumPy arrays in mixed binary operators (ndarray + Tensor -> Tensor).
     __array_priority__ = 1000
 
@@ -47,7 +52,7 @@ class Tensor:
         from crossgrad.core import context
 
         t = context.new_tensor(data, requires_grad)
-        for name in Tensor.__slots__[:-1]:
+        for name in Tensor.__slots__[:-2]:
             setattr(self, name, getattr(t, name))
 
     @staticmethod
@@ -343,13 +348,12 @@ def make(data: Any, backend: Any, requires_grad: bool = False, grad_fn: Any = No
     t._data = data
     t._backend = backend
     t._requires_grad = requires_grad
-    t._grad = None
     t.grad_fn = grad_fn
-    t._out_idx = out_idx
     t._version = [0] if version is None else version
-    t._base = base
-    t._hooks = None
-    t._retains_grad = False
+    if out_idx:
+        t._out_idx = out_idx
+    if base is not None:
+        t._base = base
     return t
 
 
