@@ -53,3 +53,21 @@ def test_use_backend_scopes_the_default_backend(backend):
     with crossgrad.use_backend("numpy"):
         assert crossgrad.zeros(1).backend == "numpy"
     assert crossgrad.get_backend().name == backend
+
+
+def test_op_on_tensors_of_two_backends_raises_naming_both_and_the_fix():
+    from crossgrad.backends.numpy import NumpyBackend
+    from crossgrad.core.tensor import Tensor
+
+    class OtherBackend(NumpyBackend):
+        name = "other"
+
+    other = OtherBackend()
+    a = crossgrad.tensor([1.0, 2.0], requires_grad=True)
+    b = Tensor._make(other.asarray([3.0, 4.0]), other)
+    with pytest.raises(crossgrad.BackendMismatchError,
+                       match=r"mul: tensors on two backends: 'numpy' and 'other'[\s\S]*\.to\("):
+        a * b
+    with pytest.raises(ValueError, match="two backends"):  # also a builtin ValueError
+        crossgrad.matmul(a, b)
+    assert a.grad is None
