@@ -23,6 +23,8 @@ class NumpyBackend(Backend):
             matmul=_matmul,
             einsum=_einsum,
             erf=_erf,
+            # NumPy multiplies by a bool mask directly: no float copy of the mask.
+            relu_backward=lambda xp, g, y: g * (y > 0),
         )
 
     def _load_namespace(self) -> Any:
