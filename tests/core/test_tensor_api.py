@@ -200,3 +200,10 @@ def test_tensor_wins_over_numpy_in_mixed_operators(backend):
     out = np.array([1.0, 2.0]) + crossgrad.tensor([1.0, 1.0], dtype=crossgrad.float64)
     assert isinstance(out, crossgrad.Tensor)
     assert out.tolist() == [2.0, 3.0]
+
+
+def test_tensor_constructor_makes_default_float_like_torch_tensor():
+    t = crossgrad.Tensor([1, 2])
+    assert t.dtype is crossgrad.get_default_dtype()
+    assert t.tolist() == [1.0, 2.0]
+    assert crossgrad.Tensor([1.0], requires_grad=True).requires_grad

@@ -39,6 +39,6 @@ def usable_backends() -> list[Any]:
     return _usable()
 
 
-def new_tensor(data: Any, requires_grad: bool) -> Any:
+def new_tensor(data: Any, **options: Any) -> Any:
     assert _factory is not None, "crossgrad.ops.creation installs the tensor factory"
-    return _factory(data, requires_grad=requires_grad)
+    return _factory(data, **options)

@@ -49,9 +49,12 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        """``crossgrad.Tensor(data)``: like ``crossgrad.tensor`` with the default float
+        dtype, as ``torch.Tensor(data)``; prefer ``crossgrad.tensor``."""
         from crossgrad.core import context
 
-        t = context.new_tensor(data, requires_grad)
+        t = context.new_tensor(data, requires_grad=requires_grad,
+                               dtype=dtypes.get_default_dtype())
         for name in Tensor.__slots__[:-2]:
             setattr(self, name, getattr(t, name))
 
