@@ -1,4 +1,4 @@
-"""The op table: every OpCase row of tests/op_cases/*.py, checked on every backend.
+"""The op table: every OpCase row of crossgrad.testing.cases, checked on every backend.
 
 Per row and backend: forward in float64 and float32 against the NumPy reference, forward on
 non-contiguous inputs, gradients against central differences, and second-order gradients.
@@ -11,10 +11,10 @@ import traceback
 
 import pytest
 
-import op_cases
+from crossgrad.testing import cases as op_cases
 from crossgrad.testing import optable
 
-# The modules that exist come first in this order; any other module in op_cases/ follows.
+# The modules that exist come first in this order; any other module in cases/ follows.
 ORDER = ["elementwise", "reduce", "shape", "index", "linalg", "nn_functional"]
 
 
@@ -24,7 +24,7 @@ def _load() -> tuple[list[tuple[str, object]], dict[str, str]]:
     rows, broken = [], {}
     for name in names:
         try:
-            module = importlib.import_module(f"op_cases.{name}")
+            module = importlib.import_module(f"crossgrad.testing.cases.{name}")
         except Exception:  # noqa: BLE001 - reported by test_case_module_imports
             broken[name] = traceback.format_exc()
             continue

@@ -334,3 +334,19 @@ def test_saved_tensors_after_backward_raise_second_time(backend):
     y.sum().backward()
     with pytest.raises(crossgrad.GraphError, match="second time"):
         y.grad_fn.saved_tensors  # noqa: B018
+
+
+def test_observers_see_each_top_level_op_once_with_its_result():
+    from crossgrad.core import function
+
+    seen = []
+    function.OBSERVERS.append(lambda op, inputs, result: seen.append((op.__name__, result)))
+    try:
+        x = crossgrad.tensor([1.0, 2.0], requires_grad=True)
+        y = crossgrad.tanh(x * 2.0)
+    finally:
+        function.OBSERVERS.clear()
+    assert [name for name, _ in seen] == ["MulScalar", "Tanh"]
+    assert seen[-1][1] is y
+    crossgrad.tanh(x)  # no observers: nothing recorded
+    assert len(seen) == 2

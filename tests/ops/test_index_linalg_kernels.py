@@ -13,8 +13,8 @@ import crossgrad
 from crossgrad.core.function import PORTABLE_KERNELS
 from crossgrad.ops.linalg import _einsum_portable
 from crossgrad.testing import optable
-from op_cases import index as index_cases
-from op_cases import linalg as linalg_cases
+from crossgrad.testing.cases import index as index_cases
+from crossgrad.testing.cases import linalg as linalg_cases
 
 
 class _WithoutEinsum:

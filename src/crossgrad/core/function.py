@@ -9,6 +9,7 @@ arrays through named kernels. The engine cannot tell the two apart.
 from __future__ import annotations
 
 import functools
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,31 @@ from crossgrad.core.tensor import make as _make_tensor
 #: Portable kernels by name: pure functions ``(xp, *arrays, **params) -> array`` written
 #: against the array-API namespace. A backend's ``kernels`` dict overrides them by name.
 PORTABLE_KERNELS: dict[str, Callable[..., Any]] = {}
+
+
+#: Callbacks ``observer(op, inputs, result)`` run after every top-level op, built-in or user
+#: Function (``op`` is its class, ``result`` what apply returned). Empty in normal use; the
+#: divergence locator in crossgrad.testing observes a model's ops through it.
+OBSERVERS: list[Callable[[type, tuple[Any, ...], Any], None]] = []
+
+
+class _Observing(threading.local):
+    active = False
+
+
+_observing = _Observing()
+
+
+def _observed_apply(cls: type, args: tuple[Any, ...], params: dict[str, Any]) -> Any:
+    """Apply ``cls`` with observation off inside it, then report it to the observers."""
+    _observing.active = True
+    try:
+        result = cls.apply(*args, **params)  # type: ignore[attr-defined]
+    finally:
+        _observing.active = False
+    for observer in list(OBSERVERS):
+        observer(cls, args, result)
+    return result
 
 
 def portable_kernel(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -262,6 +288,8 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        if OBSERVERS and not _observing.active:
+            return _observed_apply(cls, args, kwargs)
         backend = None
         requires = False
         for a in args:
@@ -343,6 +371,8 @@ class Op(Function):
     @classmethod
     def apply(cls, *args: Any, **params: Any) -> Any:
         # The hot path of every built-in op: kept flat on purpose (no helper calls).
+        if OBSERVERS and not _observing.active:
+            return _observed_apply(cls, args, params)
         backend = None
         requires = False
         arrays = []
