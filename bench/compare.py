@@ -1,6 +1,7 @@
 """Time crossgrad against the reference workloads in ../shared/bench, in one run, as ratios.
 
-    python bench/compare.py [--rounds 3] [--reps 30] [--only chain,mlp,mem] [--bench-dir DIR]
+    python bench/compare.py [--rounds 3] [--reps 30] [--only chain,mlp,mem]
+                            [--backends numpy,jax] [--bench-dir DIR]
 
 Each (framework, workload) pair runs in its own process, interleaved round by round, so
 drift on a shared machine hits every column alike; the figure is the median over rounds
@@ -19,8 +20,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ANCHORS = ["numpy-by-hand", "torch", "autograd", "mygrad"]
-MEM_ANCHORS = ["numpy-by-hand", "torch"]
+# The anchors each workload is compared with (those of anchor_workloads.py that exist).
+ANCHORS = {
+    "chain": ["numpy-by-hand", "jax-by-hand", "torch", "autograd", "mygrad"],
+    "mlp": ["numpy-by-hand", "torch", "jax-jit", "autograd", "mygrad"],
+    "mem": ["numpy-by-hand", "torch"],
+}
+# Ratio columns: every figure is divided by each of these anchors' figures.
+BASES = ["torch", "numpy-by-hand", "jax-by-hand"]
 
 
 def measure(bench_dir: Path, args: list[str], env: dict[str, str]) -> float | None:
@@ -43,7 +50,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--only", default="chain,mlp,mem")
-    parser.add_argument("--backend", default="numpy")
+    parser.add_argument("--backends", default="numpy",
+                        help="crossgrad backends to time, comma-separated (numpy, jax)")
     parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     args = parser.parse_args()
     if not (args.bench_dir / "anchor_workloads.py").exists():
@@ -52,13 +60,13 @@ def main() -> int:
 
     jobs: list[tuple[str, str, list[str], dict[str, str]]] = []
     env = dict(os.environ)
-    cg_env = dict(env, CROSSGRAD_BACKEND=args.backend)
     for wl in workloads:
         reps = [] if wl == "mem" else [str(args.reps)]
-        for fw in MEM_ANCHORS if wl == "mem" else ANCHORS:
+        for fw in ANCHORS[wl]:
             jobs.append((fw, wl, ["anchor_workloads.py", fw, wl, *reps], env))
-        jobs.append((f"crossgrad-{args.backend}", wl, ["crossgrad_workloads.py", wl, *reps],
-                     cg_env))
+        for backend in args.backends.split(","):
+            jobs.append((f"crossgrad-{backend}", wl, ["crossgrad_workloads.py", wl, *reps],
+                         dict(env, CROSSGRAD_BACKEND=backend)))
 
     figures: dict[tuple[str, str], list[float]] = {(f, w): [] for f, w, _, _ in jobs}
     for r in range(args.rounds):
@@ -69,19 +77,19 @@ def main() -> int:
                 figures[(fw, wl)].append(value)
 
     med = {k: statistics.median(v) for k, v in figures.items() if v}
-    print(f"\n{'workload':8s} {'framework':18s} {'figure':>12s} {'vs torch':>9s} "
-          f"{'vs numpy-by-hand':>17s}")
+    header = "".join(f"{'vs ' + b:>17s}" for b in BASES)
+    print(f"\n{'workload':8s} {'framework':18s} {'figure':>12s}{header}")
     for fw, wl, _, _ in jobs:
         value = med.get((fw, wl))
         if value is None:
             print(f"{wl:8s} {fw:18s} {'n/a':>12s}")
             continue
         shown = f"{value:9.1f} MB" if wl == "mem" else f"{value * 1e3:9.3f} ms"
-        ratios = []
-        for anchor in ("torch", "numpy-by-hand"):
+        ratios = ""
+        for anchor in BASES:
             base = med.get((anchor, wl))
-            ratios.append(f"{value / base:.2f}x" if base else "-")
-        print(f"{wl:8s} {fw:18s} {shown:>12s} {ratios[0]:>9s} {ratios[1]:>17s}")
+            ratios += f"{(f'{value / base:.2f}x' if base else '-'):>17s}"
+        print(f"{wl:8s} {fw:18s} {shown:>12s}{ratios}")
     return 0
 
 

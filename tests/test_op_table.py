@@ -5,34 +5,14 @@ non-contiguous inputs, gradients against central differences, and second-order g
 Ids read ``<module>::<case>-<backend>``; known gaps are ``skips`` data in the rows.
 """
 
-import importlib
-import pkgutil
-import traceback
-
 import pytest
 
-from crossgrad.testing import cases as op_cases
 from crossgrad.testing import optable
+from crossgrad.testing.consistency import load_cases
 
-# The modules that exist come first in this order; any other module in cases/ follows.
-ORDER = ["elementwise", "reduce", "shape", "index", "linalg", "nn_functional"]
-
-
-def _load() -> tuple[list[tuple[str, object]], dict[str, str]]:
-    names = sorted((m.name for m in pkgutil.iter_modules(op_cases.__path__)),
-                   key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
-    rows, broken = [], {}
-    for name in names:
-        try:
-            module = importlib.import_module(f"crossgrad.testing.cases.{name}")
-        except Exception:  # noqa: BLE001 - reported by test_case_module_imports
-            broken[name] = traceback.format_exc()
-            continue
-        rows += [(f"{name}::{case.name}", case) for case in getattr(module, "CASES", [])]
-    return rows, broken
-
-
-ROWS, BROKEN = _load()
+# The same rows, in the same order, as `crossgrad check` runs.
+_CASES, BROKEN = load_cases()
+ROWS = [(f"{module}::{case.name}", case) for module, case in _CASES]
 
 
 def _params(check: str) -> list:

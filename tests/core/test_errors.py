@@ -63,7 +63,7 @@ def test_op_on_tensors_of_two_backends_raises_naming_both_and_the_fix():
         name = "other"
 
     other = OtherBackend()
-    a = crossgrad.tensor([1.0, 2.0], requires_grad=True)
+    a = crossgrad.tensor([1.0, 2.0], requires_grad=True, backend="numpy")
     b = Tensor._make(other.asarray([3.0, 4.0]), other)
     with pytest.raises(crossgrad.BackendMismatchError,
                        match=r"mul: tensors on two backends: 'numpy' and 'other'[\s\S]*\.to\("):

@@ -6,6 +6,14 @@ import pytest
 import crossgrad as cg
 
 
+@pytest.fixture(autouse=True)
+def _on_numpy():
+    """Memory ownership is a question for mutable arrays; NumPy's can be checked with
+    np.shares_memory (immutable JAX arrays may share buffers harmlessly)."""
+    with cg.use_backend("numpy"):
+        yield
+
+
 @pytest.fixture
 def copies(monkeypatch):
     backend = cg.get_backend("numpy")

@@ -115,4 +115,7 @@ def test_in_place_on_a_detached_tensor_is_allowed_with_grad_enabled(backend):
     y = x * 2.0
     d = y.detach()
     d.zero_()
+    assert_close(d, [0.0, 0.0])
+    if not crossgrad.get_backend().mutable:
+        pytest.skip("immutable arrays: an in-place op rebinds only the detached tensor")
     assert_close(y.detach(), [0.0, 0.0])

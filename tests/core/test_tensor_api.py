@@ -100,6 +100,8 @@ def test_detach_shares_data_but_leaves_the_graph(backend):
     d = y.detach()
     assert not d.requires_grad and d.grad_fn is None and d.is_leaf
     assert d.tolist() == [2.0, 4.0]
+    if not crossgrad.get_backend().mutable:
+        pytest.skip("immutable arrays: an in-place op rebinds only the detached tensor")
     with crossgrad.no_grad():
         d.add_(1.0)
     assert y.detach().tolist() == [3.0, 5.0]
@@ -169,10 +171,12 @@ def test_to_an_unknown_backend_raises(backend):
 
 
 def test_repr_is_readable(backend):
-    assert repr(crossgrad.tensor([1.0, 2.0])) == "tensor([1., 2.])"
-    assert repr(crossgrad.tensor([1, 2])) == "tensor([1, 2])"
+    # Tensors off the reference backend say which backend they are on.
+    on = "" if backend == "numpy" else f", backend='{backend}'"
+    assert repr(crossgrad.tensor([1.0, 2.0])) == f"tensor([1., 2.]{on})"
+    assert repr(crossgrad.tensor([1, 2])) == f"tensor([1, 2]{on})"
     r = repr(crossgrad.tensor([1.0], dtype=crossgrad.float64, requires_grad=True))
-    assert r == "tensor([1.], dtype=crossgrad.float64, requires_grad=True)"
+    assert r == f"tensor([1.], dtype=crossgrad.float64{on}, requires_grad=True)"
     y = crossgrad.tensor([1.0], requires_grad=True) * 2.0
     assert "grad_fn=<MulScalarBackward>" in repr(y)
 

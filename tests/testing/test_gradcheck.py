@@ -6,7 +6,7 @@ import pytest
 import crossgrad
 from crossgrad.autograd import Function
 from crossgrad.testing import GradcheckError, gradcheck, gradgradcheck
-from crossgrad.testing.gradcheck import FULL_JACOBIAN_LIMIT
+from crossgrad.testing.gradcheck import FULL_JACOBIAN_LIMIT, max_gradient_error
 
 
 def _x(shape=(3,), seed=0, requires_grad=True):
@@ -194,3 +194,21 @@ def test_autograd_namespace_exports_the_checks():
 
 def test_gradcheck_error_is_an_assertion_error():
     assert issubclass(GradcheckError, AssertionError)
+
+
+def test_max_gradient_error_measures_every_entry_without_raising():
+    class Off(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.5
+
+    error, ratio, failure = max_gradient_error(Off.apply, (_x((3,)),))
+    assert error == pytest.approx(0.5, rel=1e-6)
+    assert ratio > 1
+    assert "Jacobian mismatch" in failure
+    error, ratio, failure = max_gradient_error(lambda a: a.exp(), (_x((3,)),), order=2)
+    assert failure is None and error < 1e-6 and ratio < 1

@@ -37,6 +37,14 @@ def project(pytester, monkeypatch):
     return Project(pytester)
 
 
+@pytest.fixture
+def only_numpy_installed(monkeypatch):
+    """Unregister the optional backends (pytester runs in this process, so the registry is
+    shared), so skips of absent backends are tested whether or not JAX or CuPy are here."""
+    for name in ("jax", "cupy"):
+        monkeypatch.delitem(registry.all_backends(), name, raising=False)
+
+
 class Broken(Backend):
     name = "broken"
 
@@ -44,7 +52,7 @@ class Broken(Backend):
         return "needs a quantum computer"
 
 
-def test_fixture_runs_on_every_known_backend_with_ids(project):
+def test_fixture_runs_on_every_known_backend_with_ids(project, only_numpy_installed):
     result = project.runpytest("-v", "-ra")
     result.stdout.fnmatch_lines([
         "*test_runs_inside_use_backend?numpy? PASSED*",
@@ -62,7 +70,7 @@ def test_unusable_registered_backend_is_skipped_with_its_reason(project, monkeyp
     result.stdout.fnmatch_lines(["SKIPPED*backend 'broken' is unusable: needs a quantum*"])
 
 
-def test_skips_of_one_backend_fold_into_one_line(project):
+def test_skips_of_one_backend_fold_into_one_line(project, only_numpy_installed):
     project.makepyfile(test_two=TESTS)
     result = project.runpytest("-ra", "--backends=jax")
     result.assert_outcomes(skipped=2)
@@ -81,7 +89,7 @@ def test_env_var_narrows_the_list(project, monkeypatch):
     result.assert_outcomes(passed=1)
 
 
-def test_option_wins_over_env_var(project, monkeypatch):
+def test_option_wins_over_env_var(project, monkeypatch, only_numpy_installed):
     monkeypatch.setenv(pytest_plugin.ENV_VAR, "numpy")
     result = project.runpytest("-v", "--backends=cupy")
     result.assert_outcomes(skipped=1)
@@ -128,7 +136,7 @@ def test_a_test_may_pin_its_backends_itself(project):
     result.assert_outcomes(passed=1)
 
 
-def test_report_header_lists_the_backends(project):
+def test_report_header_lists_the_backends(project, only_numpy_installed):
     result = project.runpytest("--backends=numpy,jax")
     result.stdout.fnmatch_lines(["crossgrad backends: numpy (usable), jax (skipped)"])
 
@@ -143,3 +151,22 @@ def test_backend_names_start_with_the_known_ones():
     assert pytest_plugin.backend_names()[:3] == ["numpy", "jax", "cupy"]
     assert pytest_plugin.unusable_reason("numpy") is None
     assert "not installed" in pytest_plugin.unusable_reason("no-such-backend")
+
+
+def _entry_point_names():
+    import importlib.metadata
+
+    return [ep.name for ep in importlib.metadata.entry_points(group="pytest11")
+            if ep.value == "crossgrad.testing.pytest_plugin"]
+
+
+def test_installing_crossgrad_registers_the_plugin_under_its_module_name():
+    # Under any other name, a conftest's `pytest_plugins = [<module>]` would register it twice.
+    assert _entry_point_names() == ["crossgrad.testing.pytest_plugin"]
+
+
+def test_a_project_without_conftest_gets_the_fixture(pytester, monkeypatch):
+    monkeypatch.delenv(pytest_plugin.ENV_VAR, raising=False)
+    pytester.makepyfile(test_one=TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--backends", "numpy")
+    result.assert_outcomes(passed=1)

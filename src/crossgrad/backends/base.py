@@ -63,6 +63,25 @@ class Backend:
 
         return np.asarray(array)
 
+    def from_foreign(self, array: Any, source: Backend, copy: bool | None = None) -> Any:
+        """Bring ``array``, an array of backend ``source``, onto this backend, same dtype.
+
+        DLPack carries the data where both libraries support it for the array's device (no
+        trip through host memory); otherwise it goes through a host NumPy copy. The result
+        shares memory with ``array`` only when ``copy`` is not True and neither backend is
+        mutable: a write through a mutable array must never show in another backend's
+        array (an immutable one would change under JAX, and neither tensor's version
+        counter would see it), and a NumPy array made from a read-only JAX buffer would
+        not be writable.
+        """
+        private = bool(copy) or self.mutable or source.mutable
+        try:
+            out = self.xp.from_dlpack(array)
+        except Exception:  # noqa: BLE001 - DLPack only saves a copy: any refusal (wrong
+            # device, no __dlpack__, unsupported dtype, older library) takes the host path
+            return self.asarray(source.to_numpy(array), copy=True if private else None)
+        return self.xp.asarray(out, copy=True) if private else out
+
     def astype(self, array: Any, dtype: DType) -> Any:
         return self.xp.astype(array, self.native_dtype(dtype))
 

@@ -540,7 +540,9 @@ def _check_class_range(op: str, target: Tensor, num_classes: int, ignore_index: 
     backend = target._backend
     xp = backend.xp
     t = target._data
-    if 0 <= int(xp.min(t)) and int(xp.max(t)) < num_classes:
+    # One transfer for both bounds: on an accelerator each read waits for the device.
+    lo, hi = xp.stack([xp.min(t), xp.max(t)]).tolist()
+    if 0 <= lo and hi < num_classes:
         return
     values = backend.to_numpy(t)
     bad = values[((values < 0) | (values >= num_classes)) & (values != ignore_index)]

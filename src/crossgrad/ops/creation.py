@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from crossgrad.core import context, dtypes
-from crossgrad.core.errors import DTypeError
+from crossgrad.core.errors import BackendNotFoundError, DTypeError
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops._util import shape_arg
 
@@ -57,12 +57,20 @@ def _infer_dtype(data: Any) -> dtypes.DType | None:
     return None
 
 
-def _foreign_array(data: Any) -> Any:
-    """The NumPy, CuPy or JAX array behind ``data``, recognised without importing them."""
+# The array libraries whose arrays creation recognises, and the backend each belongs to.
+_ARRAY_HOMES = {"numpy": "numpy", "cupy": "cupy", "jax": "jax", "jaxlib": "jax"}
+
+
+def _array_home(data: Any) -> str | None:
+    """The backend name a NumPy, CuPy or JAX array belongs to, or None for other data.
+
+    Recognised by the type's module, and only for a library already in ``sys.modules``:
+    an array of a library cannot exist before the library is imported, so creating a
+    tensor never imports one (as array-api-compat does it).
+    """
     module = type(data).__module__.split(".")[0]
-    if module in ("numpy", "cupy", "jax", "jaxlib") and module in sys.modules:
-        return data
-    return None
+    home = _ARRAY_HOMES.get(module)
+    return home if home is not None and module in sys.modules else None
 
 
 def tensor(data: Any, dtype: Any = None, backend: Any = None,
@@ -77,7 +85,19 @@ def tensor(data: Any, dtype: Any = None, backend: Any = None,
 
 
 def as_tensor(data: Any, dtype: Any = None, backend: Any = None) -> Tensor:
-    """Like ``tensor`` but shares memory with ``data`` when dtype and backend allow."""
+    """Like ``tensor`` but shares memory with ``data`` when dtype and backend allow.
+
+    A CuPy or JAX array becomes a tensor of its own backend ("cupy", "jax") unless
+    ``backend=`` names another, which converts it; NumPy arrays and Python data go to the
+    default backend.
+
+    >>> import numpy as np, crossgrad
+    >>> a = np.zeros(2)
+    >>> t = crossgrad.as_tensor(a)
+    >>> a[0] = 5.0
+    >>> t
+    tensor([5., 0.], dtype=crossgrad.float64)
+    """
     if isinstance(data, Tensor) and dtype is None and backend is None:
         return data
     return _from_data(data, dtype, backend, False, copy=None)
@@ -96,9 +116,25 @@ def from_numpy(array: Any) -> Tensor:
     return Tensor._make(array, _backend("numpy"))
 
 
+def _home_backend(home: str | None) -> Any:
+    """The backend a device array (CuPy, JAX) stays on by default, when it is usable.
+
+    NumPy arrays, like lists, are host data: they go to the default backend.
+    """
+    if home is None or home == "numpy":
+        return None
+    try:
+        return context.backend(home)
+    except BackendNotFoundError:
+        return None
+
+
 def _from_data(data: Any, dtype: Any, backend: Any, requires_grad: bool,
                copy: bool | None) -> Tensor:
-    b = _backend(backend)
+    home = _array_home(data)
+    b = _home_backend(home) if backend is None else None
+    if b is None:
+        b = _backend(backend)
     want = None if dtype is None else dtypes.as_dtype(dtype)
     if isinstance(data, Tensor):
         src = data.detach()
@@ -106,19 +142,27 @@ def _from_data(data: Any, dtype: Any, backend: Any, requires_grad: bool,
             src = src.to(want)  # type: ignore[attr-defined]
         arr = src._data
         if src._backend is not b:
-            arr = b.asarray(src._backend.to_numpy(arr))
+            arr = b.from_foreign(arr, src._backend, copy=copy)
         elif copy:
             arr = b.copy(arr)
         return _finish(arr, b, requires_grad)
-    if want is None and _foreign_array(data) is None:
+    if home is not None and home != "numpy" and home != b.name:
+        arr = b.from_foreign(data, _backend(home), copy=copy)
+        if want is not None and dtypes.from_native(arr.dtype) is not want:
+            arr = b.astype(arr, want)
+        return _finish(_checked(arr), b, requires_grad)
+    if want is None and home is None:
         want = _infer_dtype(data)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
-    arr = b.asarray(data, want, copy=copy)
+    return _finish(_checked(b.asarray(data, want, copy=copy)), b, requires_grad)
+
+
+def _checked(arr: Any) -> Any:
     if dtypes.from_native(arr.dtype) is None:
         raise DTypeError(f"tensor: unsupported dtype {arr.dtype}",
                          hint="pass dtype= or convert the data to float, int or bool")
-    return _finish(arr, b, requires_grad)
+    return arr
 
 
 def _dtype_or_default(dtype: Any) -> dtypes.DType:

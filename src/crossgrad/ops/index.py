@@ -312,7 +312,8 @@ def _check_array(xp: Any, arr: Any, dim: int, size: int, op: str, allow_negative
     """Check index values against ``size`` (index values are data: they are read here)."""
     if any(n == 0 for n in arr.shape):
         return arr
-    lo, hi = int(xp.min(arr)), int(xp.max(arr))
+    # One transfer for both bounds: on an accelerator each read waits for the device.
+    lo, hi = xp.stack([xp.min(arr), xp.max(arr)]).tolist()
     low_ok = -size if allow_negative else 0
     if hi >= size:
         raise _out_of_bounds(op, hi, dim, size, allow_negative)

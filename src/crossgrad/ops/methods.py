@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crossgrad.core import dtypes
-from crossgrad.core.function import Node, Op
+from crossgrad.core.function import Function, Node, Op
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops import inplace
@@ -13,9 +13,15 @@ from crossgrad.ops._util import cast
 
 
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """Return this tensor as another dtype (``x.to(crossgrad.float64)``) or backend.
+    """Return this tensor as another dtype (``x.to(crossgrad.float64)``) or backend
+    (``x.to("jax")``, ``x.to(backend=...)``), or both; the dtype is kept across backends.
 
-    Returns ``self`` when nothing changes, as in PyTorch.
+    Returns ``self`` when nothing changes, as in PyTorch. A move is differentiable: the
+    gradient moves back to this tensor's backend.
+
+    >>> import crossgrad
+    >>> crossgrad.tensor([1.0, 2.0]).to("numpy", crossgrad.float64).dtype
+    crossgrad.float64
     """
     target_dtype = kwargs.pop("dtype", None)
     target_backend = kwargs.pop("backend", None) or kwargs.pop("device", None)
@@ -35,30 +41,26 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
         backend = context.backend(target_backend)
         if backend is not self._backend:
-            out = _move(self, backend)
+            out = Move.apply(self, backend)
     if target_dtype is not None:
         out = cast(out, dtypes.as_dtype(target_dtype))
     return out
 
 
-class Move(Op):
-    """Copy to another backend; the gradient moves back."""
+class Move(Function):
+    """Move a tensor to another backend; the gradient moves back.
 
-    name = "move"
+    A Function rather than an Op: its output lives on a different backend than its input,
+    and Function wraps each output on the backend the output itself names.
+    """
 
     @staticmethod
-    def forward(ctx: Node, a: Any, target: Any) -> Any:
-        return target.asarray(ctx.backend.to_numpy(a))
+    def forward(ctx: Node, x: Tensor, target: Any) -> Tensor:
+        return Tensor._make(target.from_foreign(x._data, x._backend), target)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         return Move.apply(g, ctx.backend), None
-
-
-def _move(x: Tensor, backend: Any) -> Tensor:
-    out = Move.apply(x, backend)
-    out._backend = backend
-    return out
 
 
 def _converter(dtype: dtypes.DType):  # type: ignore[no-untyped-def]

@@ -21,7 +21,8 @@ from crossgrad.core.grad_mode import enable_grad
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import tensor, zeros_like
 
-__all__ = ["gradcheck", "gradgradcheck", "GradcheckError", "FULL_JACOBIAN_LIMIT"]
+__all__ = ["gradcheck", "gradgradcheck", "max_gradient_error", "GradcheckError",
+           "FULL_JACOBIAN_LIMIT"]
 
 #: Above this many input (or output) elements, gradcheck checks random directions instead of
 #: every Jacobian entry: a full numeric Jacobian costs two calls of ``fn`` per input element.
@@ -80,7 +81,51 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     >>> gradgradcheck(lambda t: t ** 3, (x,))
     True
     """
+    first_derivative, args, labels = _gradgrad_problem(fn, _as_tuple(inputs), grad_outputs)
+    return _run_check(first_derivative, args, eps, atol, rtol, raise_exception, 0.0, labels)
+
+
+def max_gradient_error(fn: Callable[..., Any], inputs: Any, order: int = 1, eps: float = 1e-6,
+                       atol: float = 1e-5, rtol: float = 1e-3
+                       ) -> tuple[float | None, float | None, str | None]:
+    """Measure how far autograd's derivatives of ``fn`` are from central differences.
+
+    Runs the comparison of :func:`gradcheck` (``order=1``) or :func:`gradgradcheck`
+    (``order=2``) over every checked entry instead of stopping at the first mismatch.
+
+    Returns:
+        ``(error, ratio, failure)``: the largest ``|analytic - numeric|`` over the entries
+        compared (or the random directions, for large functions); the largest of the same
+        divided by its tolerance ``atol + rtol * |numeric|`` (above 1 means a mismatch); and
+        the message gradcheck would raise, or None when everything agrees. ``error`` and
+        ``ratio`` are None when the check failed before comparing anything (e.g. backward
+        is not reentrant).
+
+    >>> import crossgrad
+    >>> x = crossgrad.tensor([0.5, 1.5], dtype=crossgrad.float64, requires_grad=True)
+    >>> error, ratio, failure = max_gradient_error(lambda t: t.exp(), (x,))
+    >>> error < 1e-8, failure
+    (True, None)
+    """
     inputs = _as_tuple(inputs)
+    if order == 1:
+        labels = _Labels("gradcheck", [f"input {i}" for i in range(len(inputs))], None)
+    elif order == 2:
+        fn, inputs, labels = _gradgrad_problem(fn, inputs, None)
+    else:
+        raise ValueError(f"max_gradient_error: order must be 1 or 2, received order={order}")
+    labels.measure = True
+    try:
+        _run_check(fn, inputs, eps, atol, rtol, True, 0.0, labels)
+    except GradcheckError as e:
+        labels.failure = labels.failure or str(e)
+    return labels.worst, labels.worst_ratio, labels.failure
+
+
+def _gradgrad_problem(fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outputs: Any
+                      ) -> tuple[Callable[..., Any], tuple[Any, ...], _Labels]:
+    """The first-derivative function gradgradcheck differentiates, its arguments (the
+    inputs, then the output gradients) and its labels."""
     checked = _checked_inputs("gradgradcheck", inputs)
     with enable_grad():
         outputs = _outputs(fn(*inputs))
@@ -115,9 +160,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     names = [f"input {i}" for i in range(n)] + [
         f"grad_outputs[{k}]" for k in range(len(grad_outputs))]
     outs = [f"gradient of input {i}" for i in checked]
-    labels = _Labels("gradgradcheck", names, outs)
-    return _run_check(first_derivative, inputs + tuple(grad_outputs), eps, atol, rtol,
-                      raise_exception, 0.0, labels)
+    return first_derivative, inputs + tuple(grad_outputs), _Labels("gradgradcheck", names, outs)
 
 
 # ---------------------------------------------------------------------------- machinery
@@ -130,6 +173,31 @@ class _Labels:
         self.check = check
         self.inputs = inputs
         self.outputs = outputs
+        # Measuring (max_gradient_error) compares every entry: the worst difference, its
+        # ratio to the tolerance, and the first mismatch's message are kept, not raised.
+        self.measure = False
+        self.worst: float | None = None
+        self.worst_ratio: float | None = None
+        self.failure: str | None = None
+
+    def record(self, diff: np.ndarray, tolerance: np.ndarray) -> None:
+        """Note the worst ``|analytic - numeric|`` of one comparison (NaN counts as inf)."""
+        if diff.size == 0:
+            self.worst = self.worst or 0.0
+            self.worst_ratio = self.worst_ratio or 0.0
+            return
+        diff = np.where(np.isnan(diff), np.inf, diff)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(diff == 0, 0.0, diff / tolerance)
+        self.worst = max(self.worst or 0.0, float(np.max(diff)))
+        self.worst_ratio = max(self.worst_ratio or 0.0, float(np.max(ratio)))
+
+    def mismatch(self, message: str) -> None:
+        """Raise the mismatch, or when measuring keep the first one and go on."""
+        if not self.measure:
+            raise GradcheckError(message)
+        if self.failure is None:
+            self.failure = message
 
     def output(self, j: int) -> str:
         return f"output {j}" if self.outputs is None else self.outputs[j]
@@ -304,7 +372,10 @@ def _compare_jacobian(numeric: np.ndarray, analytic: np.ndarray, in_shape: tuple
                       out_shape: tuple[int, ...], atol: float, rtol: float, labels: _Labels,
                       i: int, j: int) -> None:
     with np.errstate(invalid="ignore"):
-        excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+        diff = np.abs(analytic - numeric)
+        tolerance = atol + rtol * np.abs(numeric)
+        excess = diff - tolerance
+    labels.record(diff, tolerance)
     bad = ~(excess <= 0)  # NaN counts as a mismatch
     if not bad.any():
         return
@@ -322,7 +393,7 @@ def _compare_jacobian(numeric: np.ndarray, analytic: np.ndarray, in_shape: tuple
     ]
     if numeric.size <= _SHOW_JACOBIAN_MAX:
         lines += [f"numeric Jacobian:\n{numeric}", f"analytic Jacobian:\n{analytic}"]
-    raise GradcheckError("\n".join(lines))
+    labels.mismatch("\n".join(lines))
 
 
 def _check_directions(fn: Callable[..., Any], inputs: tuple[Any, ...], checked: list[int],
@@ -344,8 +415,9 @@ def _check_directions(fn: Callable[..., Any], inputs: tuple[Any, ...], checked: 
         for j, p, m in zip(out_idx, fp, fm):
             num = float(np.sum(us[j] * (p - m) / (2 * eps)))
             ana = analytic[i, j]
+            labels.record(np.array([abs(ana - num)]), np.array([atol + rtol * abs(num)]))
             if not abs(ana - num) <= atol + rtol * abs(num):
-                raise GradcheckError(
+                labels.mismatch(
                     f"{labels.check}: directional derivative mismatch for {labels.output(j)} "
                     f"with respect to {labels.inputs[i]} (checked along a random direction "
                     f"because the Jacobian has more than {FULL_JACOBIAN_LIMIT} rows or "

@@ -12,6 +12,7 @@ plugin author can call them on rows of their own ops. Each check raises ``Assert
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,12 @@ from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import from_numpy, tensor
 from crossgrad.plugins.registry import get_backend
 from crossgrad.testing.compare import assert_close, default_tolerances
-from crossgrad.testing.gradcheck import gradcheck, gradgradcheck
+from crossgrad.testing.gradcheck import gradcheck, gradgradcheck, max_gradient_error
 from crossgrad.testing.opcase import Arg, OpCase
 
 __all__ = ["to_tensors", "check_forward", "check_float32", "check_noncontiguous",
-           "check_grad", "check_gradgrad", "applicable_checks"]
+           "check_grad", "check_gradgrad", "applicable_checks", "Measurement",
+           "measure_forward", "measure_grad", "measure_gradgrad"]
 
 
 def applicable_checks(case: OpCase) -> list[str]:
@@ -140,6 +142,92 @@ def check_gradgrad(case: OpCase) -> None:
     gradgradcheck(case.fn, tuple(to_tensors(case, case.make_inputs())))
 
 
+@dataclass(frozen=True)
+class Measurement:
+    """How far one check of one case came from its reference, and whether it passed.
+
+    Attributes:
+        error: the largest absolute difference from the reference (None when the check
+            failed before anything was compared).
+        ratio: the largest difference divided by its tolerance (above 1 fails).
+        failure: the message the ``check_*`` function would raise, or None when it passes.
+    """
+
+    error: float | None
+    ratio: float | None
+    failure: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+def measure_forward(case: OpCase) -> Measurement:
+    """Like :func:`check_forward` (same verdict), but return the error instead of raising.
+
+    >>> import numpy as np, crossgrad
+    >>> m = measure_forward(OpCase("exp", crossgrad.exp, np.exp, [Arg((2, 3))]))
+    >>> m.passed, m.error < 1e-15
+    (True, True)
+    """
+    arrays = case.make_inputs()
+    actual = case.fn(*to_tensors(case, arrays))
+    expected = case.reference(*[a.copy() for a in arrays])
+    error = ratio = None
+    for out, ref in zip(_as_outputs(actual), _as_outputs(expected)):
+        if not isinstance(out, Tensor):
+            continue
+        a = np.asarray(out.detach().numpy())
+        e = np.asarray(ref)
+        if a.shape != e.shape:
+            continue
+        # The same tolerances as _compare_outputs, so a ratio above 1 means a failure.
+        rtol, atol = _float_tolerances(case, out) if e.dtype.kind == "f" else (0.0, 0.0)
+        diff, over = _difference(a, e, atol, rtol)
+        error = max(error or 0.0, diff)
+        ratio = max(ratio or 0.0, over)
+    try:
+        _compare_outputs(case, actual, expected, "float64 forward")
+    except AssertionError as e:
+        return Measurement(error, ratio, str(e))
+    return Measurement(error, ratio)
+
+
+def _difference(a: np.ndarray, e: np.ndarray, atol: float, rtol: float
+                ) -> tuple[float, float]:
+    """The largest ``|a - e|`` and the largest ratio of it to ``atol + rtol * |e|``, counting
+    matching infinities and NaNs as equal (as assert_close does)."""
+    if a.size == 0:
+        return 0.0, 0.0
+    a64, e64 = a.astype(np.float64), e.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        diff = np.abs(a64 - e64)
+        same = (a64 == e64) | (np.isnan(a64) & np.isnan(e64))
+        diff = np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
+        ratio = np.where(diff == 0, 0.0, diff / (atol + rtol * np.abs(e64)))  # x/0 = inf
+    return float(np.max(diff)), float(np.max(np.nan_to_num(ratio, nan=np.inf)))
+
+
+def measure_grad(case: OpCase) -> Measurement:
+    """Like :func:`check_grad` (same verdict), but return the worst Jacobian entry's error."""
+    return Measurement(*max_gradient_error(case.fn, tuple(to_tensors(case, case.make_inputs()))))
+
+
+def measure_gradgrad(case: OpCase) -> Measurement:
+    """Like :func:`check_gradgrad` (same verdict), but return the error instead of raising."""
+    inputs = tuple(to_tensors(case, case.make_inputs()))
+    return Measurement(*max_gradient_error(case.fn, inputs, order=2))
+
+
+def _float_tolerances(case: OpCase, out: Tensor) -> tuple[float, float]:
+    """``(rtol, atol)`` for a float output: the case's, widened to the output dtype's."""
+    rtol, atol = case.rtol, case.atol
+    if out.dtype is not dtypes.float64:
+        d_rtol, d_atol = default_tolerances(out.dtype, out.device)
+        rtol, atol = max(rtol, d_rtol), max(atol, d_atol)
+    return rtol, atol
+
+
 def _as_outputs(result: Any) -> tuple[Any, ...]:
     return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
@@ -159,10 +247,7 @@ def _compare_outputs(case: OpCase, actual: Any, expected: Any, what: str) -> Non
             if category != dtypes.FLOATING:
                 raise AssertionError(f"{label}: the reference is floating but the output "
                                      f"has dtype={out.dtype!r}")
-            rtol, atol = case.rtol, case.atol
-            if out.dtype is not dtypes.float64:
-                d_rtol, d_atol = default_tolerances(out.dtype, out.device)
-                rtol, atol = max(rtol, d_rtol), max(atol, d_atol)
+            rtol, atol = _float_tolerances(case, out)
             assert_close(out, ref, rtol=rtol, atol=atol, msg=label)
         else:
             want = dtypes.BOOL if ref.dtype.kind == "b" else dtypes.INTEGER

@@ -5,8 +5,10 @@ test body inside ``crossgrad.use_backend(backend)``; the fixture's value is the 
 backend that is not usable here is skipped with the reason, so ``pytest -ra`` says why.
 
 Narrow the list with ``--backends=numpy,jax`` or ``CROSSGRAD_TEST_BACKENDS=numpy,jax`` (the
-option wins). Use it in a project with ``pytest_plugins = ["crossgrad.testing.pytest_plugin"]``
-in the top-level ``conftest.py``.
+option wins). Installing crossgrad registers this plugin with pytest (a ``pytest11`` entry
+point), so any project's tests can take ``backend``; ``-p no:crossgrad.testing.pytest_plugin``
+turns it off. Where plugin autoloading is disabled (``PYTEST_DISABLE_PLUGIN_AUTOLOAD``), list it
+in the top-level ``conftest.py``: ``pytest_plugins = ["crossgrad.testing.pytest_plugin"]``.
 
 >>> backend_names()[:3]
 ['numpy', 'jax', 'cupy']
