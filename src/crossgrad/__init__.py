@@ -26,8 +26,10 @@ from crossgrad.ops.reduce import *  # noqa: E402, F403
 from crossgrad.ops.shape import *  # noqa: E402, F403
 from crossgrad.ops.index import *  # noqa: E402, F403
 from crossgrad.ops.linalg import *  # noqa: E402, F403
+from crossgrad.ops.conv import *  # noqa: E402, F403
 
-from crossgrad import autograd, nn, optim, testing  # noqa: E402
+from crossgrad import autograd, nn, optim, testing, utils  # noqa: E402
+from crossgrad.serialization import load, save  # noqa: E402
 
 half, float, double = float16, float32, float64  # noqa: A001 - PyTorch's aliases
 short, int, long = int16, int32, int64  # noqa: A001
@@ -36,7 +38,8 @@ bool = bool_  # noqa: A001
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "DType", "autograd", "nn", "optim", "testing", "no_grad", "enable_grad",
+    "Tensor", "DType", "autograd", "nn", "optim", "testing", "utils", "save", "load",
+    "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "get_backend", "set_backend", "use_backend",
     "get_default_dtype", "set_default_dtype", "bool_", "uint8", "int8", "int16", "int32",
     "int64", "float16", "float32", "float64", "half", "float", "double", "short", "int",

@@ -1,4 +1,4 @@
-"""The ``crossgrad`` command: ``crossgrad info`` and ``crossgrad check``."""
+"""The ``crossgrad`` command: ``crossgrad info``, ``crossgrad check`` and ``crossgrad demo``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
+
+from crossgrad import demo
 
 if TYPE_CHECKING:
     from crossgrad.testing.consistency import CaseResult, Report
@@ -196,7 +198,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                               "case names (sum-dim1-keepdim)")
     check_parser.add_argument("--json", action="store_true",
                               help="print one JSON object per case and backend instead")
+    demo_parser = commands.add_parser(
+        "demo", help="train a classifier on scikit-learn's handwritten digits",
+        description="Train an MLP (or a CNN) on the 1797 8x8 digits bundled with scikit-learn "
+        "and report the test accuracy. Needs: pip install 'crossgrad[examples]'.")
+    demo.add_arguments(demo_parser)
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        return demo.main(args)
     if args.command == "info":
         return info()
     if args.command == "check":

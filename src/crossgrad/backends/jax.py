@@ -13,6 +13,7 @@ wait for the values.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from typing import Any
 
@@ -35,6 +36,10 @@ class JaxBackend(Backend):
             index_put=_index_put,
             einsum=_einsum,
             erf=_erf,
+            conv2d=_conv2d,
+            conv_transpose2d=_conv_transpose2d,
+            conv2d_weight=_conv2d_weight,
+            max_pool2d=_max_pool2d,
         )
 
     def _load_namespace(self) -> Any:
@@ -147,6 +152,80 @@ def _erf(xp: Any, x: Any) -> Any:
     import jax
 
     return jax.scipy.special.erf(x)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+# ``win`` is crossgrad.ops.conv.Window (hashable): size, stride, dilation, padding pairs.
+# The transposed and weight convolutions are the VJPs of the forward one, which XLA lowers
+# to convolutions again; each is compiled once per geometry.
+
+_CONV_DIMS = ("NCHW", "OIHW", "NCHW")
+
+
+def _conv_fn(win: Any, groups: int) -> Any:
+    import jax
+
+    return lambda x, w: jax.lax.conv_general_dilated(
+        x, w, window_strides=win.stride, padding=win.padding, rhs_dilation=win.dilation,
+        dimension_numbers=_CONV_DIMS, feature_group_count=groups)
+
+
+def _jitted() -> dict[str, Any]:
+    import jax
+
+    if not _JIT:
+        @functools.partial(jax.jit, static_argnames=("win", "groups"))
+        def forward(x: Any, w: Any, win: Any, groups: int) -> Any:
+            return _conv_fn(win, groups)(x, w)
+
+        @functools.partial(jax.jit, static_argnames=("win", "groups", "x_shape"))
+        def input_grad(g: Any, w: Any, win: Any, groups: int, x_shape: Any) -> Any:
+            x = jax.numpy.zeros(x_shape, g.dtype)
+            _, vjp = jax.vjp(lambda x: _conv_fn(win, groups)(x, w), x)
+            return vjp(g)[0]
+
+        @functools.partial(jax.jit, static_argnames=("win", "groups", "w_shape"))
+        def weight_grad(x: Any, g: Any, win: Any, groups: int, w_shape: Any) -> Any:
+            w = jax.numpy.zeros(w_shape, g.dtype)
+            _, vjp = jax.vjp(lambda w: _conv_fn(win, groups)(x, w), w)
+            return vjp(g)[0]
+
+        _JIT.update(forward=forward, input_grad=input_grad, weight_grad=weight_grad)
+    return _JIT
+
+
+_JIT: dict[str, Any] = {}
+
+
+def _conv2d(xp: Any, x: Any, w: Any, *, win: Any, groups: int) -> Any:
+    return _jitted()["forward"](x, w, win=win, groups=groups)
+
+
+def _conv_transpose2d(xp: Any, g: Any, w: Any, *, win: Any, groups: int, in_hw: Any) -> Any:
+    x_shape = (g.shape[0], w.shape[1] * groups, *in_hw)
+    return _jitted()["input_grad"](g, w, win=win, groups=groups, x_shape=x_shape)
+
+
+def _conv2d_weight(xp: Any, x: Any, g: Any, *, win: Any, groups: int) -> Any:
+    w_shape = (g.shape[1], x.shape[1] // groups, *win.size)
+    return _jitted()["weight_grad"](x, g, win=win, groups=groups, w_shape=w_shape)
+
+
+def _max_pool2d(xp: Any, x: Any, *, win: Any) -> tuple[Any, Any]:
+    """Window maxima by ``lax.reduce_window``; the window-local argmax from the same padded
+    windows (backward needs it)."""
+    import jax
+
+    (kh, kw), (sh, sw), (dh, dw) = win.size, win.stride, win.dilation
+    pad = ((0, 0), (0, 0), *win.padding)
+    y = jax.lax.reduce_window(x, -xp.inf, jax.lax.max, (1, 1, kh, kw), (1, 1, sh, sw), pad,
+                              window_dilation=(1, 1, dh, dw))
+    xpad = xp.pad(x, pad, constant_values=-xp.inf)
+    ho, wo = y.shape[2:]
+    cols = xp.stack([xpad[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
+                          j * dw:j * dw + sw * (wo - 1) + 1:sw]
+                     for i in range(kh) for j in range(kw)], axis=2)
+    return y, xp.argmax(cols, axis=2)
 
 
 def crossgrad_backends() -> list[Backend]:

@@ -25,6 +25,11 @@ class NumpyBackend(Backend):
             erf=_erf,
             # NumPy multiplies by a bool mask directly: no float copy of the mask.
             relu_backward=lambda xp, g, y: g * (y > 0),
+            conv2d=_conv2d,
+            conv_transpose2d=_conv_transpose2d,
+            conv2d_weight=_conv2d_weight,
+            max_pool2d=_max_pool2d,
+            max_pool2d_scatter=_max_pool2d_scatter,
         )
 
     def _load_namespace(self) -> Any:
@@ -118,6 +123,108 @@ def _erf(xp: Any, x: Any) -> Any:
     flat = np.fromiter((math.erf(v) for v in x.ravel().tolist()), dtype=np.float64,
                        count=x.size)
     return flat.reshape(x.shape).astype(x.dtype, copy=False)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+# ``win`` is crossgrad.ops.conv.Window: size, stride, dilation, ((top, bottom), (left, right)).
+
+
+def _windows(x: Any, win: Any, fill: float = 0.0) -> Any:
+    """A strided view of ``x`` (N, C, H, W) as (N, C, Ho, Wo, kh, kw): no copy but the pad."""
+    (kh, kw), (sh, sw), (dh, dw) = win.size, win.stride, win.dilation
+    if any(win.padding[0] + win.padding[1]):
+        x = np.pad(x, ((0, 0), (0, 0), *win.padding), constant_values=fill)
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    view = np.lib.stride_tricks.sliding_window_view(x, span, axis=(2, 3))
+    return view[:, :, ::sh, ::sw, ::dh, ::dw]
+
+
+def _slices(win: Any, i: int, j: int, ho: int, wo: int) -> tuple[slice, slice]:
+    """Where kernel tap (i, j) reads in the padded input, for every output position."""
+    (sh, sw), (dh, dw) = win.stride, win.dilation
+    return (slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+
+def _padded_zeros(n: int, c: int, hw: Any, win: Any, dtype: Any) -> Any:
+    (top, bottom), (left, right) = win.padding
+    return np.zeros((n, c, hw[0] + top + bottom, hw[1] + left + right), dtype=dtype)
+
+
+def _crop(out: Any, win: Any, hw: Any) -> Any:
+    (top, _), (left, _) = win.padding
+    if out.shape[2:] == tuple(hw):
+        return out
+    return np.ascontiguousarray(out[:, :, top:top + hw[0], left:left + hw[1]])
+
+
+def _conv2d(xp: Any, x: Any, w: Any, *, win: Any, groups: int) -> Any:
+    v = _windows(x, win)  # (N, C, Ho, Wo, kh, kw)
+    og, cg = w.shape[0] // groups, w.shape[1]
+    parts = [np.tensordot(w[k * og:(k + 1) * og], v[:, k * cg:(k + 1) * cg],
+                          axes=([1, 2, 3], [1, 4, 5])) for k in range(groups)]
+    out = parts[0] if groups == 1 else np.concatenate(parts, axis=0)  # (O, N, Ho, Wo)
+    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+
+
+def _conv_transpose2d(xp: Any, g: Any, w: Any, *, win: Any, groups: int, in_hw: Any) -> Any:
+    n, o, ho, wo = g.shape
+    og, cg = o // groups, w.shape[1]
+    out = _padded_zeros(n, cg * groups, in_hw, win, g.dtype)
+    kh, kw = win.size
+    for k in range(groups):
+        # (N, Cg, kh, kw, Ho, Wo): every tap's contribution, added at its strided slice.
+        wk = w[k * og:(k + 1) * og].reshape(og, -1)
+        gk = g[:, k * og:(k + 1) * og].reshape(n, og, ho * wo)
+        cols = np.matmul(wk.T, gk).reshape(n, cg, kh, kw, ho, wo)
+        for i in range(kh):
+            for j in range(kw):
+                rows, columns = _slices(win, i, j, ho, wo)
+                out[:, k * cg:(k + 1) * cg, rows, columns] += cols[:, :, i, j]
+    return _crop(out, win, in_hw)
+
+
+def _conv2d_weight(xp: Any, x: Any, g: Any, *, win: Any, groups: int) -> Any:
+    v = _windows(x, win)  # (N, C, Ho, Wo, kh, kw)
+    og, cg = g.shape[1] // groups, x.shape[1] // groups
+    parts = [np.tensordot(g[:, k * og:(k + 1) * og], v[:, k * cg:(k + 1) * cg],
+                          axes=([0, 2, 3], [0, 2, 3])) for k in range(groups)]
+    return parts[0] if groups == 1 else np.concatenate(parts, axis=0)  # (O, Cg, kh, kw)
+
+
+def _max_pool2d(xp: Any, x: Any, *, win: Any) -> tuple[Any, Any]:
+    """A running maximum over the kernel taps, each a strided view: no window copy."""
+    if any(win.padding[0] + win.padding[1]):
+        x = np.pad(x, ((0, 0), (0, 0), *win.padding), constant_values=-np.inf)
+    ho, wo = _pool_out(x.shape[2:], win)
+    kw = win.size[1]
+    best = kidx = None
+    for k in range(win.size[0] * kw):
+        rows, columns = _slices(win, k // kw, k % kw, ho, wo)
+        tap = x[:, :, rows, columns]
+        if best is None:
+            best, kidx = tap.copy(), np.zeros(tap.shape, dtype=np.int64)
+        else:
+            better = tap > best
+            np.copyto(best, tap, where=better)
+            np.copyto(kidx, k, where=better)
+    return best, kidx
+
+
+def _pool_out(hw: Any, win: Any) -> tuple[int, int]:
+    """Output size over an already padded input."""
+    return tuple((n - d * (k - 1) - 1) // s + 1  # type: ignore[return-value]
+                 for n, k, s, d in zip(hw, win.size, win.stride, win.dilation))
+
+
+def _max_pool2d_scatter(xp: Any, g: Any, kidx: Any, *, win: Any, in_hw: Any) -> Any:
+    n, c, ho, wo = g.shape
+    kh, kw = win.size
+    out = _padded_zeros(n, c, in_hw, win, g.dtype)
+    for k in range(kh * kw):
+        rows, columns = _slices(win, k // kw, k % kw, ho, wo)
+        out[:, :, rows, columns] += np.where(kidx == k, g, 0)
+    return _crop(out, win, in_hw)
 
 
 def _blas_name() -> str:

@@ -735,3 +735,188 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
 
 Tensor.softmax = softmax  # type: ignore[attr-defined]
 Tensor.log_softmax = log_softmax  # type: ignore[attr-defined]
+
+
+# ====================================================================== bilinear, embedding
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = input1[...] @ weight[o] @ input2[...] + bias[o]``.
+
+    ``weight`` is (out_features, in1_features, in2_features); the inputs share their
+    leading dims.
+
+    >>> import crossgrad
+    >>> bilinear(crossgrad.ones(2, 3), crossgrad.ones(2, 4), crossgrad.ones(5, 3, 4)).shape
+    (2, 5)
+    """
+    input1 = expect_tensor(input1, "bilinear", "input1")
+    input2 = expect_tensor(input2, "bilinear", "input2")
+    weight = expect_tensor(weight, "bilinear", "weight")
+    if (weight.ndim != 3 or input1.ndim == 0 or input2.ndim == 0
+            or input1.shape[:-1] != input2.shape[:-1]
+            or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]):
+        raise ShapeError(
+            f"bilinear: input shapes do not fit the weight: input1.shape={input1.shape}, "
+            f"input2.shape={input2.shape}, weight.shape={weight.shape}",
+            hint="weight must be (out, in1, in2) with in1 = input1.shape[-1], "
+            "in2 = input2.shape[-1], and the inputs' leading dims equal")
+    out, in1, in2 = weight.shape
+    if bias is not None:
+        bias = expect_tensor(bias, "bilinear", "bias")
+        if bias.shape != (out,):
+            raise ShapeError(f"bilinear: bias does not match the weight: bias.shape="
+                             f"{bias.shape}, weight.shape={weight.shape}",
+                             hint="bias must have shape (out_features,)")
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, in1)  # type: ignore[attr-defined]
+    x2 = input2.reshape(-1, in2)  # type: ignore[attr-defined]
+    # (N, in1) @ (in1, out * in2) -> (N, out, in2), then contract in2 with x2.
+    left = linalg.matmul(x1, weight.permute(1, 0, 2).reshape(in1, out * in2))  # type: ignore
+    y = (left.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)  # type: ignore[attr-defined]
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)  # type: ignore[attr-defined]
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
+    """Rows of ``weight`` at the integer indices ``input``: shape ``(*input.shape, dim)``.
+
+    Lookups of ``padding_idx`` contribute no gradient to its row.
+
+    >>> import crossgrad
+    >>> w = crossgrad.tensor([[0.0, 0.0], [1.0, 2.0]])
+    >>> embedding(crossgrad.tensor([1, 0]), w)
+    tensor([[1., 2.],
+            [0., 0.]])
+    """
+    input = expect_tensor(input, "embedding")
+    weight = expect_tensor(weight, "embedding", "weight")
+    _same_backend("embedding", weight, input)
+    if input.dtype.category != dtypes.INTEGER:
+        raise DTypeError(f"embedding: indices must be integers, received "
+                         f"input.dtype={input.dtype!r}", hint="cast with .long()")
+    if weight.ndim != 2:
+        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
+                         f"received weight.shape={weight.shape}", hint="pass a matrix")
+    rows = weight.index_select(0, input.reshape(-1))  # type: ignore[attr-defined]
+    if padding_idx is not None:
+        padding_idx = normalize_dim(padding_idx, weight.shape[0], "embedding")
+        is_pad = (input.reshape(-1, 1) == padding_idx)  # type: ignore[attr-defined]
+        rows = ew.where(is_pad, rows.detach(), rows)
+    return rows.reshape(*input.shape, weight.shape[1])
+
+
+# ====================================================================== more regression losses
+
+
+def _regression_pair(op: str, input: Tensor, target: Any, reduction: str  # noqa: A002
+                     ) -> tuple[Tensor, Tensor]:
+    input = floating(input, op)
+    _check_reduction(op, reduction)
+    target = _as_input_dtype(op, "target", target, input)
+    if target.shape != input.shape:
+        warnings.warn(
+            f"{op}: target.shape={target.shape} differs from input.shape={input.shape}; "
+            "they will be broadcast, which is likely not what you want", stacklevel=3)
+    return input, target
+
+
+def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:  # noqa: A002
+    """Mean (or sum, or each) of the absolute differences ``|input - target|``.
+
+    >>> import crossgrad
+    >>> l1_loss(crossgrad.tensor([1.0, 3.0]), crossgrad.tensor([0.0, 0.0]))
+    tensor(2.)
+    """
+    input, target = _regression_pair("l1_loss", input, target, reduction)
+    return _reduce(ew.abs(input - target), reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A002
+                   beta: float = 1.0) -> Tensor:
+    """``0.5 * d**2 / beta`` where ``|d| < beta``, ``|d| - 0.5 * beta`` elsewhere.
+
+    >>> import crossgrad
+    >>> smooth_l1_loss(crossgrad.tensor([0.5, 3.0]), crossgrad.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, received beta={beta}\n"
+                         "hint: pass beta >= 0 (beta=0 is the L1 loss)")
+    input, target = _regression_pair("smooth_l1_loss", input, target, reduction)
+    d = ew.abs(input - target)
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(ew.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A002
+               delta: float = 1.0) -> Tensor:
+    """``0.5 * d**2`` where ``|d| < delta``, ``delta * (|d| - 0.5 * delta)`` elsewhere.
+
+    >>> import crossgrad
+    >>> huber_loss(crossgrad.tensor([1.0, 3.0]), crossgrad.tensor([0.0, 0.0]), delta=2.0)
+    tensor(2.25)
+    """
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, received delta={delta}\n"
+                         "hint: pass delta > 0, e.g. 1.0")
+    input, target = _regression_pair("huber_loss", input, target, reduction)
+    d = ew.abs(input - target)
+    return _reduce(ew.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A002
+           log_target: bool = False) -> Tensor:
+    """``target * (log(target) - input)`` for log-probabilities ``input`` (0 where target is 0).
+
+    ``reduction="batchmean"`` divides the sum by the batch size (the true KL divergence);
+    ``"mean"`` averages over every element, as PyTorch.
+
+    >>> import crossgrad
+    >>> p = crossgrad.tensor([[0.25, 0.75]])
+    >>> kl_div(p.log(), p, reduction="batchmean")
+    tensor(0.)
+    """
+    op = "kl_div"
+    if reduction not in (*_REDUCTIONS, "batchmean"):
+        raise ValueError(f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
+                         "'mean', 'sum', 'batchmean'\nhint: pass reduction='batchmean'")
+    input, target = _regression_pair(op, input, target,
+                                     "sum" if reduction == "batchmean" else reduction)
+    if log_target:
+        loss = ew.exp(target) * (target - input)
+    else:
+        positive = target > 0
+        safe = ew.where(positive, target, ew.exp(target * 0.0))  # 1 where target is 0
+        loss = ew.where(positive, target * (ew.log(safe) - input), target * 0.0)
+    if reduction == "batchmean":
+        batch = input.shape[0] if input.ndim else 1
+        return loss.sum() / batch  # type: ignore[attr-defined]
+    return _reduce(loss, reduction)
+
+
+__all__ += ["bilinear", "embedding", "l1_loss", "smooth_l1_loss", "huber_loss", "kl_div"]
+
+from crossgrad.nn import normalization as _normalization  # noqa: E402
+
+batch_norm, layer_norm = _normalization.batch_norm, _normalization.layer_norm
+group_norm, pad = _normalization.group_norm, _normalization.pad
+one_hot, interpolate = _normalization.one_hot, _normalization.interpolate
+
+__all__ += ["batch_norm", "layer_norm", "group_norm", "pad", "one_hot", "interpolate"]
+
+
+from crossgrad.ops.conv import (  # noqa: E402
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    max_pool2d,
+)
+
+__all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+            "adaptive_avg_pool2d"]

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from crossgrad.ops import creation, elementwise, index, linalg, reduce, shape
+from crossgrad.ops import conv, creation, elementwise, index, linalg, reduce, shape
 
 
 def modules() -> list[ModuleType]:
     """The op modules, in the order their names are exported."""
-    return [creation, elementwise, reduce, shape, index, linalg]
+    return [creation, elementwise, reduce, shape, index, linalg, conv]
 
 
 from crossgrad.ops.methods import install  # noqa: E402
