@@ -1,6 +1,6 @@
 """Time crossgrad against the reference workloads in ../shared/bench, in one run, as ratios.
 
-    python bench/compare.py [--rounds 3] [--reps 30] [--only chain,mlp,mem]
+    python bench/compare.py [--rounds 3] [--reps 30] [--only chain,mlp,cnn,mem]
                             [--backends numpy,jax] [--bench-dir DIR]
 
 Each (framework, workload) pair runs in its own process, interleaved round by round, so
@@ -24,10 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 ANCHORS = {
     "chain": ["numpy-by-hand", "jax-by-hand", "torch", "autograd", "mygrad"],
     "mlp": ["numpy-by-hand", "torch", "jax-jit", "autograd", "mygrad"],
+    "cnn": ["torch", "jax-jit"],
     "mem": ["numpy-by-hand", "torch"],
 }
 # Ratio columns: every figure is divided by each of these anchors' figures.
-BASES = ["torch", "numpy-by-hand", "jax-by-hand"]
+BASES = ["torch", "numpy-by-hand", "jax-by-hand", "jax-jit"]
 
 
 def measure(bench_dir: Path, args: list[str], env: dict[str, str]) -> float | None:

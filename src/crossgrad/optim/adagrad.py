@@ -36,14 +36,11 @@ class Adagrad(Optimizer):
                                       eps=eps, maximize=maximize))
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr, lr_decay, eps, weight_decay = (group["lr"], group["lr_decay"], group["eps"],
-                                           group["weight_decay"])
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = -p.grad if group["maximize"] else p.grad
-            if weight_decay:
-                g = g + p * weight_decay
+            g = self._gradient(p, group)
             state = self.state.setdefault(p, {})
             if not state:
                 state.update(step=0, sum=full_like(p, group["initial_accumulator_value"]))

@@ -36,13 +36,10 @@ class Adamax(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay = group["weight_decay"]
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = -p.grad if group["maximize"] else p.grad
-            if weight_decay:
-                g = g + p * weight_decay
+            g = self._gradient(p, group)
             state = self.state.setdefault(p, {})
             if not state:
                 state.update(step=0, exp_avg=zeros_like(p), exp_inf=zeros_like(p))

@@ -80,6 +80,14 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _gradient(p: Tensor, group: dict[str, Any]) -> Tensor:
+        """The gradient an update follows: negated with ``maximize``, plus L2 weight decay
+        (``weight_decay * p``) when the group has one."""
+        g = -p.grad if group["maximize"] else p.grad  # type: ignore[operator]
+        weight_decay = group["weight_decay"]
+        return g + p * weight_decay if weight_decay else g  # type: ignore[return-value]
+
     def state_dict(self) -> dict[str, Any]:
         """Return the optimizer's state as PyTorch lays it out.
 

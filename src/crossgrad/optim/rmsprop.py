@@ -37,14 +37,11 @@ class RMSprop(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-        weight_decay, momentum, centered = (group["weight_decay"], group["momentum"],
-                                            group["centered"])
+        momentum, centered = group["momentum"], group["centered"]
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = -p.grad if group["maximize"] else p.grad
-            if weight_decay:
-                g = g + p * weight_decay
+            g = self._gradient(p, group)
             state = self.state.setdefault(p, {})
             if not state:
                 state.update(step=0, square_avg=zeros_like(p))

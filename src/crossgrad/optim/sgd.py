@@ -40,16 +40,11 @@ class SGD(Optimizer):
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = (group["weight_decay"], group["nesterov"],
-                                            group["maximize"])
+        nesterov = group["nesterov"]
         for p in group["params"]:
-            g = p.grad
-            if g is None:
+            if p.grad is None:
                 continue
-            if maximize:
-                g = -g
-            if weight_decay:
-                g = g + p * weight_decay
+            g = self._gradient(p, group)
             if momentum:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
