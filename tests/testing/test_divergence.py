@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,45 +12,10 @@ import pytest
 
 import crossgrad
 import crossgrad.nn.functional as F
-from crossgrad.backends.numpy import NumpyBackend
 from crossgrad.plugins import registry
 from crossgrad.testing import locate_divergence
 
-# Backends with a known bug, registered for one test at a time, and the data models run on.
-
-
-class PlantedBackend(NumpyBackend):
-    """NumPy with some kernels replaced: a backend with a known bug."""
-
-    def __init__(self, name: str, kernels: dict[str, Callable[..., Any]]) -> None:
-        super().__init__()
-        self.name = name
-        self.kernels.update(kernels)
-
-
-@pytest.fixture
-def plant(monkeypatch: pytest.MonkeyPatch) -> Callable[..., str]:
-    """Register a planted backend for this test only; returns its name."""
-
-    def register(name: str, **kernels: Callable[..., Any]) -> str:
-        # monkeypatch restores the registry's dict after the test.
-        monkeypatch.setitem(registry.all_backends(), name, PlantedBackend(name, kernels))
-        return name
-
-    return register
-
-
-@pytest.fixture
-def mlp_data() -> tuple[np.ndarray, ...]:
-    """x (8, 5), w1 (16, 5), b1 (16,), w2 (3, 16), b2 (3,) float32 and int64 targets (8,)."""
-    rng = np.random.default_rng(1)
-    f32 = np.float32
-    return (rng.standard_normal((8, 5)).astype(f32),
-            (0.4 * rng.standard_normal((16, 5))).astype(f32),
-            (0.1 * rng.standard_normal(16)).astype(f32),
-            (0.3 * rng.standard_normal((3, 16))).astype(f32),
-            (0.1 * rng.standard_normal(3)).astype(f32),
-            rng.integers(0, 3, 8))
+# The planted backends (`plant`) and `mlp_data` come from tests/conftest.py.
 
 
 def model(x: Any, w1: Any, b1: Any, w2: Any, b2: Any, target: Any) -> Any:
