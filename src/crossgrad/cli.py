@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 from crossgrad import demo
 
 if TYPE_CHECKING:
+    from crossgrad.plugins.manager import PluginRecord
+    from crossgrad.testing.conformance import ErrorResult
     from crossgrad.testing.consistency import CaseResult, Report
     from crossgrad.testing.optable import Measurement
 
@@ -41,37 +43,96 @@ def info() -> int:
         mark = "*" if backend is default else " "
         if reason is None:
             details = ", ".join(f"{k} {v}" for k, v in backend.info().items())
-            print(f" {mark} {name:8s} usable      {details}")
+            print(f" {mark} {name:17s} usable      {details}")
         else:
-            print(f" {mark} {name:8s} unusable    {reason}")
+            print(f" {mark} {name:17s} unusable    {reason}")
     print("  (* = default: set CROSSGRAD_BACKEND or call crossgrad.set_backend to change it)")
-    print("\nplugins:")
+    print("\nplugins (entry-point group 'crossgrad'; crossgrad's own first):")
     for record in registry.plugin_records():
-        line = f"  {record.name:28s} {record.distribution} {record.version}  {record.state}"
+        line = f"  {record.name:26s} {record.label:34s} {record.state}"
         print(line + (f": {record.reason}" if record.reason else ""))
+        for label, names in _registered(record):
+            print(f"      {label}: {names}")
+    print("  (controls: CROSSGRAD_PLUGINS=a,b  CROSSGRAD_BLOCK_PLUGINS=c  "
+          "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD=1  CROSSGRAD_STRICT_PLUGINS=1)")
     return 0
 
 
-def check(backends: list[str] | None, ops: list[str] | None, as_json: bool) -> int:
-    """Check every op case on the backends and print a table (or JSON) and a summary.
+def _registered(record: PluginRecord) -> list[tuple[str, str]]:
+    """What a plugin registered, as (label, names) lines for ``crossgrad info``."""
+    found = []
+    if record.builtin and len(record.ops) > 10:
+        namespaces = sorted({op.partition(".")[0] for op in record.ops})
+        found.append(("ops", f"{len(record.ops)} built-in ({', '.join(namespaces)})"))
+    elif record.ops:
+        found.append(("ops", ", ".join(record.ops)))
+    if record.backends:
+        found.append(("backends", ", ".join(record.backends)))
+    for label, names in (("kernels", record.kernels), ("overrides", record.overrides)):
+        by_backend: dict[str, list[str]] = {}
+        for name in names:
+            backend, _, op = name.partition(":")
+            by_backend.setdefault(backend, []).append(op)
+        for backend, ops in by_backend.items():
+            found.append((f"{label} on {backend}", ", ".join(ops)))
+    found += [("conflict", c) for c in record.conflicts]
+    return found
+
+
+def check(backends: list[str] | None, ops: list[str] | None, as_json: bool,
+          plugin: str | None = None) -> int:
+    """Check every op case on the backends and print a table (or JSON) and a summary; with
+    ``plugin``, that plugin's op cases and declared bad inputs instead of crossgrad's table.
 
     Returns 0 when everything passed, 1 on any failure, 2 when a name is unknown.
     """
+    from crossgrad.testing.conformance import (
+        check_error_case,
+        plugin_cases,
+        plugin_error_cases,
+    )
     from crossgrad.testing.consistency import UnknownNameError, check_consistency
 
     progress = _Progress(sys.stderr)
+    errors: list[ErrorResult] = []
     try:
-        report = check_consistency(backends, ops, progress=progress)
+        rows = None if plugin is None else plugin_cases(plugin)
+        report = check_consistency(backends, ops, progress=progress, rows=rows)
+        if plugin is not None:
+            chosen = [b for b in report.backends if b not in report.unusable]
+            for module, case in plugin_error_cases(plugin):
+                errors += check_error_case(module, case, chosen)
     except UnknownNameError as e:
         print(f"crossgrad check: {e}", file=sys.stderr)
         return 2
     finally:
         progress.finish()
     if as_json:
-        print(json.dumps([r.to_dict() for r in report.results], indent=1))
+        found = [r.to_dict() for r in report.results]
+        found += [{"id": r.id, "module": r.module, "case": r.case, "backend": r.backend,
+                   "status": r.status, "kind": "error", "raised": r.raised,
+                   "message": r.message, "reason": r.reason} for r in errors]
+        print(json.dumps(found, indent=1))
     else:
         _print_report(report)
-    return 0 if report.ok else 1
+        if plugin is not None:
+            _print_errors(errors)
+    failed = any(r.status == "failed" for r in errors)
+    return 0 if report.ok and not failed else 1
+
+
+def _print_errors(errors: list[ErrorResult]) -> None:
+    if not errors:
+        print("bad inputs: none declared (ErrorCase rows in the OpSpec's errors=)")
+        return
+    for r in errors:
+        if r.status == "failed":
+            print(f"  bad input {r.id} on {r.backend}: {r.reason}")
+    counts = {s: sum(r.status == s for r in errors) for s in ("passed", "failed", "skipped")}
+    cases = len({r.id for r in errors})
+    print(f"bad inputs: {cases} case{'s' * (cases != 1)}: {counts['passed']} passed, "
+          f"{counts['failed']} failed, {counts['skipped']} skipped (same error class and "
+          "message on every backend, inputs unchanged)")
 
 
 def _print_report(report: Report) -> None:
@@ -196,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     check_parser.add_argument("--ops", type=_names, metavar="NAMES",
                               help="comma-separated case modules (reduce), ops (sum) or "
                               "case names (sum-dim1-keepdim)")
+    check_parser.add_argument("--plugin", metavar="NAME",
+                              help="check an installed plugin's op cases and declared bad "
+                              "inputs instead (entry-point name, distribution or namespace)")
     check_parser.add_argument("--json", action="store_true",
                               help="print one JSON object per case and backend instead")
     demo_parser = commands.add_parser(
@@ -209,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "info":
         return info()
     if args.command == "check":
-        return check(args.backends, args.ops, args.json)
+        return check(args.backends, args.ops, args.json, args.plugin)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

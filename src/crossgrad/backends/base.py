@@ -25,6 +25,10 @@ class Backend:
     mutable = True
     #: the package whose installation makes this backend usable
     requires = ""
+    #: op-table rows this backend is known to fail, as data: ``{filter: reason}``, where a
+    #: filter names rows as ``crossgrad check --ops`` does (a module, an op, a case, or
+    #: ``module::case``), optionally followed by ``:<check>`` (``"einsum:gradgrad"``)
+    known_gaps: dict[str, str] = {}
 
     def __init__(self) -> None:
         self.kernels: dict[str, Callable[..., Any]] = {}

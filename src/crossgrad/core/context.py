@@ -12,6 +12,8 @@ from typing import Any
 _resolver: Callable[[str | None], Any] | None = None
 _usable: Callable[[], list[Any]] | None = None
 _factory: Callable[..., Any] | None = None
+_namespace: Callable[[str], Any] | None = None
+_namespace_names: Callable[[], list[str]] | None = None
 
 
 def install_resolver(resolver: Callable[[str | None], Any],
@@ -42,3 +44,20 @@ def usable_backends() -> list[Any]:
 def new_tensor(data: Any, **options: Any) -> Any:
     assert _factory is not None, "crossgrad.ops.creation installs the tensor factory"
     return _factory(data, **options)
+
+
+def install_op_namespaces(lookup: Callable[[str], Any], names: Callable[[], list[str]]) -> None:
+    """Called by the registry: how ``crossgrad.ops.<namespace>`` finds a plugin's ops."""
+    global _namespace, _namespace_names
+    _namespace, _namespace_names = lookup, names
+
+
+def op_namespace(name: str) -> Any:
+    """The ops of plugin namespace ``name`` (raises OpNotFoundError, an AttributeError)."""
+    assert _namespace is not None, "crossgrad.plugins.registry installs the op namespaces"
+    return _namespace(name)
+
+
+def op_namespace_names() -> list[str]:
+    assert _namespace_names is not None, "crossgrad.plugins.registry installs them"
+    return _namespace_names()

@@ -53,5 +53,15 @@ class PluginError(CrossgradError, RuntimeError):
     """A plugin that cannot be loaded or registers something malformed."""
 
 
+class OpNotFoundError(PluginError, AttributeError):
+    """``crossgrad.ops.<namespace>.<op>`` names nothing registered; the message says which
+    plugin provides it, or why that plugin did not load."""
+
+
+class PluginWarning(UserWarning):
+    """A plugin that was skipped (it failed, or clashed with another) while crossgrad went
+    on without it; ``CROSSGRAD_STRICT_PLUGINS=1`` raises :class:`PluginError` instead."""
+
+
 class CheckpointError(CrossgradError, ValueError):
     """A checkpoint file that is truncated, corrupt, oversized or foreign."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from crossgrad.core import dtypes, grad_mode
-from crossgrad.core.errors import BackendMismatchError, GraphError, InplaceError
+from crossgrad.core.errors import BackendMismatchError, GraphError, InplaceError, PluginError
 from crossgrad.core.tensor import RemovableHandle, Tensor
 from crossgrad.core.tensor import make as _make_tensor
 
@@ -53,10 +53,24 @@ def portable_kernel(name: str) -> Callable[[Callable[..., Any]], Callable[..., A
     """Register the portable kernel of ``name`` (decorator)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        PORTABLE_KERNELS[name] = fn
+        _register_portable(name, fn)
         return fn
 
     return register
+
+
+def _register_portable(name: str, fn: Callable[..., Any]) -> None:
+    """Make ``fn`` the portable kernel of ``name``; a package may redefine its own kernels
+    (a module reloaded), never another package's (a plugin op named like a built-in)."""
+    existing = PORTABLE_KERNELS.get(name)
+    package = getattr(fn, "__module__", "").partition(".")[0]
+    if existing is not None and getattr(existing, "__module__", "").partition(".")[0] != package:
+        raise PluginError(
+            f"kernel name {name!r} of {fn.__module__}.{fn.__qualname__} is already the portable "
+            f"kernel of {existing.__module__}.{existing.__qualname__}",
+            hint="name a plugin's ops '<namespace>.<op>' (its own namespace); to replace a "
+            "kernel on one backend, return a KernelSpec(..., override=True)")
+    PORTABLE_KERNELS[name] = fn
 
 
 class _Saved:
@@ -361,8 +375,8 @@ class Op(Function):
         super().__init_subclass__(**kwargs)
         kernel = cls.__dict__.get("kernel")
         if kernel is not None and cls.name:
-            PORTABLE_KERNELS[cls.name] = kernel.__func__ if isinstance(kernel, staticmethod) \
-                else kernel
+            _register_portable(cls.name, kernel.__func__ if isinstance(kernel, staticmethod)
+                               else kernel)
 
     @staticmethod
     def forward(ctx: Node, *arrays: Any, **params: Any) -> Any:

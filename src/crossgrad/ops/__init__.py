@@ -1,19 +1,38 @@
 """The op catalogue: each op defined once, attached to Tensor as methods and operators.
 
 Every op module lists the names it exports as ``crossgrad.<name>`` in ``__all__`` and the
-names that are also Tensor methods in ``TENSOR_METHODS``.
+names that are also Tensor methods in ``TENSOR_METHODS``. ``crossgrad.ops.catalogue``
+registers them through the ``crossgrad_ops`` hook, as plugins do; plugin ops have their
+place here: ``crossgrad.ops.<namespace>.<op>``.
 """
 
 from __future__ import annotations
 
+import pkgutil
 from types import ModuleType
+from typing import Any
 
+from crossgrad.core import context
 from crossgrad.ops import conv, creation, elementwise, index, linalg, reduce, shape
 
 
 def modules() -> list[ModuleType]:
     """The op modules, in the order their names are exported."""
     return [creation, elementwise, reduce, shape, index, linalg, conv]
+
+
+_SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__))
+
+
+def __getattr__(name: str) -> Any:
+    # Only plugin namespaces get here: a submodule not imported yet must stay importable.
+    if name.startswith("_") or name in _SUBMODULES:
+        raise AttributeError(f"module 'crossgrad.ops' has no attribute {name!r}")
+    return context.op_namespace(name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(context.op_namespace_names()))
 
 
 from crossgrad.ops.methods import install  # noqa: E402

@@ -1,4 +1,18 @@
-"""The plugin manager: registers the built-in plugins and installed ones through pluggy."""
+"""Loading plugins: the built-ins, then the installed entry points, each in isolation.
+
+Entry points of the ``crossgrad`` group are listed with :mod:`importlib.metadata` without
+importing anything; the environment's allow and block lists are applied before any import.
+Each plugin is then imported, registered with pluggy and asked for its contributions inside
+its own ``try``: one that raises, registers an unknown hook or returns malformed data is
+dropped whole with a :class:`~crossgrad.core.errors.PluginWarning` naming its distribution,
+and crossgrad goes on without it (``CROSSGRAD_STRICT_PLUGINS=1`` raises instead).
+
+Environment:
+    CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD=1  load the built-ins only
+    CROSSGRAD_PLUGINS=a,b                load only these entry points (names or distributions)
+    CROSSGRAD_BLOCK_PLUGINS=c            never load these
+    CROSSGRAD_STRICT_PLUGINS=1           a plugin that fails or clashes raises PluginError
+"""
 
 from __future__ import annotations
 
@@ -6,16 +20,22 @@ import importlib
 import importlib.metadata
 import os
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
 
-from crossgrad.core.errors import PluginError
+from crossgrad.backends.base import Backend
+from crossgrad.core.errors import PluginError, PluginWarning
+from crossgrad.core.specs import OP_NAME, KernelSpec, OpSpec
 from crossgrad.plugins import hookspecs
 
 PROJECT = "crossgrad"
 ENTRY_POINT_GROUP = "crossgrad"
-BUILTIN_PLUGINS = ("crossgrad.backends.numpy", "crossgrad.backends.jax", "crossgrad.backends.cupy")
+BUILTIN_PLUGINS = ("crossgrad.backends.numpy", "crossgrad.backends.jax",
+                   "crossgrad.backends.cupy", "crossgrad.ops.catalogue")
+HOOKS = tuple(n for n in vars(hookspecs) if n.startswith("crossgrad_"))
 
 
 class _PluginManager(pluggy.PluginManager):
@@ -36,34 +56,318 @@ class _PluginManager(pluggy.PluginManager):
         return opts
 
 
-def _truthy(name: str) -> bool:
+def truthy(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _names(variable: str) -> set[str]:
+    return {n.strip() for n in os.environ.get(variable, "").split(",") if n.strip()}
+
+
+@dataclass
 class PluginRecord:
-    """What happened to one plugin: where it came from and whether it loaded."""
+    """What happened to one plugin: where it came from, whether it loaded, what it added.
 
-    def __init__(self, name: str, distribution: str, version: str, state: str,
-                 reason: str = "") -> None:
-        self.name, self.distribution, self.version = name, distribution, version
-        self.state, self.reason = state, reason
+    ``state`` is ``"loaded"``, ``"blocked"`` (allow/block list), ``"disabled"`` (autoload
+    off) or ``"failed"`` (``reason`` says why; nothing of it was registered).
+    """
+
+    name: str
+    distribution: str
+    version: str
+    state: str
+    reason: str = ""
+    target: str = ""
+    builtin: bool = False
+    backends: list[str] = field(default_factory=list)
+    ops: list[str] = field(default_factory=list)
+    kernels: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """``"crossgrad-fused 0.1.0"``: the distribution and version, for messages."""
+        return f"{self.distribution} {self.version}"
 
 
-def build() -> tuple[pluggy.PluginManager, list[PluginRecord]]:
-    """Create the plugin manager with the built-ins and the installed entry points."""
+@dataclass
+class Contested:
+    """A name two distributions claim: using it raises, naming both."""
+
+    kind: str
+    name: str
+    claimants: list[PluginRecord]
+
+    def error(self) -> PluginError:
+        who = " and ".join(f"plugin {r.name!r} ({r.label})" for r in self.claimants)
+        kind = "kernel replacement" if self.kind == "override" else self.kind
+        return PluginError(
+            f"{kind} {self.name!r} is claimed by both {who}",
+            hint="uninstall one, or block one with CROSSGRAD_BLOCK_PLUGINS="
+            f"{self.claimants[-1].name}")
+
+
+@dataclass
+class Loaded:
+    """Everything the plugins registered, clashes resolved."""
+
+    records: list[PluginRecord]
+    backends: dict[str, Backend]
+    ops: dict[str, tuple[OpSpec, PluginRecord]]
+    contested: dict[tuple[str, str], Contested]
+    namespaces: dict[str, list[PluginRecord]]
+
+
+@dataclass
+class _Candidate:
+    record: PluginRecord
+    load: Callable[[], Any]
+    plugin: Any = None
+    backends: list[Backend] = field(default_factory=list)
+    ops: list[OpSpec] = field(default_factory=list)
+    kernels: list[KernelSpec] = field(default_factory=list)
+
+
+def discover() -> list[tuple[importlib.metadata.EntryPoint, PluginRecord]]:
+    """The installed ``crossgrad`` entry points and the state the environment gives each
+    (``"loaded"`` meaning: to be loaded); nothing is imported."""
+    allow, block = _names("CROSSGRAD_PLUGINS"), _names("CROSSGRAD_BLOCK_PLUGINS")
+    disabled = truthy("CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD")
+    found, seen = [], set()
+    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                     key=lambda e: e.name):
+        if (ep.name, ep.value) in seen:  # the same distribution on sys.path twice
+            continue
+        seen.add((ep.name, ep.value))
+        dist = ep.dist.name if ep.dist else "unknown"
+        version = ep.dist.version if ep.dist else "unknown"
+        names = {ep.name, dist}
+        if disabled:
+            state, reason = "disabled", "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD is set"
+        elif names & block:
+            state, reason = "blocked", "named in CROSSGRAD_BLOCK_PLUGINS"
+        elif allow and not names & allow:
+            state, reason = "blocked", "not named in CROSSGRAD_PLUGINS"
+        else:
+            state, reason = "loaded", ""
+        found.append((ep, PluginRecord(ep.name, dist, version, state, reason, ep.value)))
+    return found
+
+
+def load() -> Loaded:
+    """Load the built-in plugins and the installed ones, and resolve what they claim."""
     pm = _PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
-    records = []
-    for module_name in BUILTIN_PLUGINS:
+    version = _version(PROJECT)
+    candidates = [
+        _Candidate(PluginRecord(m, PROJECT, version, "loaded", target=m, builtin=True),
+                   lambda m=m: importlib.import_module(m))
+        for m in BUILTIN_PLUGINS
+    ]
+    records = [c.record for c in candidates]
+    for ep, record in discover():
+        records.append(record)
+        if record.state == "loaded":
+            candidates.append(_Candidate(record, ep.load))
+    for candidate in candidates:
         try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue  # a built-in backend file not written yet
-        pm.register(module, name=module_name)
-        records.append(PluginRecord(module_name, PROJECT, _version(PROJECT), "loaded"))
-    if not _truthy("CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD"):
-        records += _load_entry_points(pm)
-    return pm, records
+            _collect(pm, candidate)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break crossgrad
+            if candidate.record.builtin:
+                raise
+            _fail(candidate.record, f"{type(exc).__name__}: {exc}", exc)
+    return _resolve([c for c in candidates if c.record.state == "loaded"], records)
+
+
+def _collect(pm: pluggy.PluginManager, candidate: _Candidate) -> None:
+    """Import one plugin, register it, and take (and check) what each of its hooks returns."""
+    record = candidate.record
+    plugin = candidate.plugin = candidate.load()
+    unknown = sorted(n for n in dir(plugin)
+                     if n.startswith("crossgrad_") and n not in HOOKS
+                     and callable(getattr(plugin, n)))
+    if unknown:
+        raise PluginError(f"defines unknown hook(s) {', '.join(unknown)}; crossgrad's hooks "
+                          f"are {', '.join(HOOKS)}",
+                          hint="rename the function, or upgrade crossgrad if the plugin "
+                          "needs a newer one")
+    pm.register(plugin, name=record.name)
+    try:
+        for hook in HOOKS:
+            for impl in getattr(pm.hook, hook).get_hookimpls():
+                if impl.plugin is plugin:
+                    _take(candidate, hook, impl.function())
+    except Exception:
+        pm.unregister(plugin)
+        raise
+
+
+def _take(candidate: _Candidate, hook: str, returned: Any) -> None:
+    expected = {"crossgrad_backends": Backend, "crossgrad_ops": OpSpec,
+                "crossgrad_kernels": KernelSpec}[hook]
+    items = list(returned) if isinstance(returned, (list, tuple)) else None
+    if items is None or not all(isinstance(i, expected) for i in items):
+        raise PluginError(f"{hook}() returned {returned!r:.200}, not a list of "
+                          f"{expected.__name__}",
+                          hint=f"return a list of crossgrad.plugins.{expected.__name__}")
+    for item in items:
+        if isinstance(item, Backend):
+            if not isinstance(item.name, str) or not item.name.isidentifier():
+                raise PluginError(f"{hook}() returned a backend named {item.name!r}",
+                                  hint="give the Backend subclass a `name` that is a "
+                                  "Python identifier")
+            candidate.backends.append(item)
+        elif isinstance(item, OpSpec):
+            if not isinstance(item.name, str) or not OP_NAME.match(item.name):
+                raise PluginError(f"{hook}() returned an op named {item.name!r}",
+                                  hint="name ops '<namespace>.<op>', lower-case identifiers")
+            if not (callable(item.function) or isinstance(item.function, str)):
+                raise PluginError(f"op {item.name!r}: function is {item.function!r}",
+                                  hint="give a Function subclass, a callable, or a "
+                                  "'module:attr' string")
+            candidate.ops.append(item)
+        else:
+            if not (isinstance(item.op, str) and isinstance(item.backend, str)
+                    and (callable(item.kernel) or isinstance(item.kernel, str))):
+                raise PluginError(f"{hook}() returned {item!r}",
+                                  hint="KernelSpec(op: str, backend: str, kernel: callable "
+                                  "or 'module:attr' string)")
+            candidate.kernels.append(item)
+
+
+def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loaded:
+    """Accept each loaded plugin's claims in order (built-ins first). A plugin that claims
+    a built-in name, or a kernel it does not own without declaring an override, is dropped
+    whole; two plugins claiming one op or backend make that name raise on use."""
+    backends: dict[str, Backend] = {}
+    owners: dict[tuple[str, str], PluginRecord] = {}
+    ops: dict[str, tuple[OpSpec, PluginRecord]] = {}
+    contested: dict[tuple[str, str], Contested] = {}
+    namespaces: dict[str, list[PluginRecord]] = {}
+    builtin_namespaces: set[str] = set()
+    for c in candidates:
+        r = c.record
+        try:
+            _check_claims(c, owners, namespaces, builtin_namespaces, backends)
+        except PluginError as exc:
+            _fail(r, str(exc), exc)
+            continue
+        for b in c.backends:
+            _claim(("backend", b.name), r, owners, contested)
+            backends.setdefault(b.name, b)
+            r.backends.append(b.name)
+        for spec in c.ops:
+            _claim(("op", spec.name), r, owners, contested)
+            ops.setdefault(spec.name, (spec, r))
+            r.ops.append(spec.name)
+            if r not in namespaces.setdefault(spec.namespace, []):
+                namespaces[spec.namespace].append(r)
+            if r.builtin:
+                builtin_namespaces.add(spec.namespace)
+        if r.builtin:
+            builtin_namespaces |= getattr(c.plugin, "NAMESPACES_TAKEN", set())
+        for k in c.kernels:
+            backend = backends.get(k.backend)
+            if backend is None:
+                r.kernels.append(f"{k.backend}:{k.op} (backend not installed)")
+                continue
+            name = f"{k.backend}:{k.op}"
+            # Kernels of one op: one owner; replacements of one kernel: one overrider.
+            _claim(("override" if k.override else "kernel", name), r, owners, contested)
+            (r.overrides if k.override else r.kernels).append(f"{k.backend}:{k.op}")
+            _install(backend, k, r)
+    for (kind, name), clash in contested.items():
+        if kind in ("kernel", "override"):
+            backend_name, _, op = name.partition(":")
+            backends[backend_name].kernels[op] = _contested_kernel(clash)
+        message = str(clash.error()).partition("\n")[0]
+        for r in clash.claimants:
+            r.conflicts.append(message)
+        _warn_or_raise(f"crossgrad: {message}; using it raises until one plugin is removed",
+                       clash.error())
+    return Loaded(records, backends, ops, contested, namespaces)
+
+
+def _check_claims(c: _Candidate, owners: dict[tuple[str, str], PluginRecord],
+                  namespaces: dict[str, list[PluginRecord]], builtin_namespaces: set[str],
+                  backends: dict[str, Backend]) -> None:
+    """Raise PluginError if ``c`` claims a built-in name or another's kernel undeclared."""
+    r = c.record
+    reserved = builtin_namespaces
+    for b in c.backends:
+        owner = owners.get(("backend", b.name))
+        if owner is not None and owner.builtin:
+            raise PluginError(f"claims backend {b.name!r}, built into {owner.label}",
+                              hint="give the backend another name")
+    for spec in c.ops:
+        if not r.builtin and spec.namespace in reserved:
+            raise PluginError(f"claims op {spec.name!r} in namespace {spec.namespace!r}, "
+                              f"which belongs to crossgrad's own ops "
+                              f"(crossgrad {_version(PROJECT)})",
+                              hint="put the plugin's ops in a namespace of its own, named "
+                              "like its entry point")
+    mine = {s.namespace for s in c.ops}
+    for k in c.kernels:
+        if k.override or k.backend not in backends:
+            continue
+        owner = owners.get(("kernel", f"{k.backend}:{k.op}"))
+        namespace = k.op.partition(".")[0] if "." in k.op else ""
+        theirs = [o for o in namespaces.get(namespace, []) if o is not r]
+        if owner is not None and owner is not r and owner.builtin:
+            raise PluginError(f"kernel {k.backend}:{k.op} replaces the one built into "
+                              f"{owner.label} without declaring it",
+                              hint="return KernelSpec(..., override=True) to replace it")
+        if namespace not in mine and (not namespace or theirs or namespace in reserved):
+            whose = f"{theirs[0].label}'s" if theirs else "crossgrad's"
+            raise PluginError(f"kernel {k.backend}:{k.op} is for {whose} op, not this "
+                              "plugin's, and is not declared as an override",
+                              hint="return KernelSpec(..., override=True) to replace it")
+
+
+def _claim(key: tuple[str, str], record: PluginRecord,
+           owners: dict[tuple[str, str], PluginRecord],
+           contested: dict[tuple[str, str], Contested]) -> None:
+    owner = owners.setdefault(key, record)
+    if owner is record:
+        return
+    clash = contested.setdefault(key, Contested(key[0], key[1], [owner]))
+    clash.claimants.append(record)
+
+
+def _install(backend: Backend, k: KernelSpec, record: PluginRecord) -> None:
+    from crossgrad.core.specs import LazyKernel
+
+    what = f"kernel {k.backend}:{k.op} of plugin {record.name!r} ({record.label})"
+    kernel = k.kernel
+    if isinstance(kernel, str):
+        kernel = LazyKernel(backend.kernels, k.op, kernel, what)
+    backend.kernels[k.op] = kernel
+
+
+def _contested_kernel(clash: Contested) -> Callable[..., Any]:
+    def contested(*args: Any, **kwargs: Any) -> Any:
+        raise clash.error()
+
+    return contested
+
+
+def _fail(record: PluginRecord, reason: str, exc: BaseException) -> None:
+    record.state, record.reason = "failed", reason
+    record.backends, record.ops, record.kernels, record.overrides = [], [], [], []
+    _warn_or_raise(f"crossgrad: plugin {record.name!r} from {record.label} was not loaded: "
+                   f"{reason}", PluginError(f"plugin {record.name!r} from {record.label} "
+                                            f"failed to load: {reason}",
+                                            hint="fix, upgrade or uninstall the plugin, or "
+                                            f"block it with CROSSGRAD_BLOCK_PLUGINS="
+                                            f"{record.name}"), exc)
+
+
+def _warn_or_raise(message: str, error: PluginError, cause: BaseException | None = None
+                   ) -> None:
+    if truthy("CROSSGRAD_STRICT_PLUGINS"):
+        raise error from cause
+    warnings.warn(message, PluginWarning, stacklevel=4)
 
 
 def _version(dist: str) -> str:
@@ -71,27 +375,3 @@ def _version(dist: str) -> str:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _load_entry_points(pm: pluggy.PluginManager) -> list[PluginRecord]:
-    allow = {n for n in os.environ.get("CROSSGRAD_PLUGINS", "").split(",") if n}
-    block = {n for n in os.environ.get("CROSSGRAD_BLOCK_PLUGINS", "").split(",") if n}
-    records = []
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        dist = ep.dist.name if ep.dist else "unknown"
-        version = ep.dist.version if ep.dist else "unknown"
-        if ep.name in block or (allow and ep.name not in allow):
-            records.append(PluginRecord(ep.name, dist, version, "blocked"))
-            continue
-        try:
-            pm.register(ep.load(), name=ep.name)
-            records.append(PluginRecord(ep.name, dist, version, "loaded"))
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break crossgrad
-            reason = f"{type(exc).__name__}: {exc}"
-            if _truthy("CROSSGRAD_STRICT_PLUGINS"):
-                raise PluginError(f"plugin {ep.name!r} from {dist} {version} failed to load: "
-                                  f"{reason}", hint="fix or uninstall the plugin") from exc
-            warnings.warn(f"crossgrad: plugin {ep.name!r} from {dist} {version} failed to "
-                          f"load and was skipped: {reason}", stacklevel=2)
-            records.append(PluginRecord(ep.name, dist, version, "failed", reason))
-    return records

@@ -1,4 +1,5 @@
-"""The backend registry: which backends exist, which is the default, and selecting one."""
+"""The registry: which backends and plugin ops exist, which backend is the default, and
+selecting one. Plugins load on the first question asked here, not at ``import crossgrad``."""
 
 from __future__ import annotations
 
@@ -10,35 +11,41 @@ from typing import Any
 
 from crossgrad.backends.base import Backend
 from crossgrad.core import context
-from crossgrad.core.errors import BackendNotFoundError, PluginError
+from crossgrad.core.errors import BackendNotFoundError, OpNotFoundError
+from crossgrad.core.function import Function
+from crossgrad.core.specs import OpSpec, resolve
 from crossgrad.plugins import manager
 
-_backends: dict[str, Backend] | None = None
-_records: list[manager.PluginRecord] = []
+_loaded: manager.Loaded | None = None
 _default: Backend | None = None
 _scoped: contextvars.ContextVar[Backend | None] = contextvars.ContextVar(
     "crossgrad_backend", default=None)
 
 
+def loaded() -> manager.Loaded:
+    """Everything the plugins registered (loading them on the first call)."""
+    global _loaded
+    if _loaded is None:
+        _loaded = manager.load()
+    return _loaded
+
+
+def reload() -> manager.Loaded:
+    """Load the plugins again (after installing one, or changing the environment's
+    plugin controls); the default backend is chosen again on next use."""
+    global _loaded, _default
+    _loaded, _default = None, None
+    return loaded()
+
+
 def all_backends() -> dict[str, Backend]:
     """Every registered backend by name, usable or not."""
-    global _backends, _records
-    if _backends is None:
-        pm, _records = manager.build()
-        found: dict[str, Backend] = {}
-        for provided in pm.hook.crossgrad_backends():
-            for b in provided or ():
-                if not isinstance(b, Backend) or not b.name:
-                    raise PluginError(f"crossgrad_backends returned {b!r}, which is not a named "
-                                      "Backend", hint="return Backend subclass instances")
-                found.setdefault(b.name, b)
-        _backends = found
-    return _backends
+    return loaded().backends
 
 
 def plugin_records() -> list[manager.PluginRecord]:
-    all_backends()
-    return _records
+    """One record per plugin, built-ins first: state, reason and what it registered."""
+    return loaded().records
 
 
 def get_backend(name: str | None = None) -> Backend:
@@ -59,6 +66,9 @@ def get_backend(name: str | None = None) -> Backend:
     if isinstance(name, Backend):
         return name
     backends = all_backends()
+    clash = loaded().contested.get(("backend", name))
+    if clash is not None:
+        raise clash.error()
     backend = backends.get(name)
     reason = None if backend is None else backend.unavailable_reason()
     if backend is None or reason is not None:
@@ -106,4 +116,106 @@ def _resolve(name: Any) -> Backend:
     return get_backend(name)
 
 
+# ---------------------------------------------------------------- plugin ops
+#: Plugins crossgrad knows of, by namespace, for the error of a namespace not installed.
+KNOWN_PLUGINS = {
+    "fused": "crossgrad-fused (in crossgrad's repository: pip install ./plugins/crossgrad-fused)",
+}
+
+
+class OpNamespace:
+    """``crossgrad.ops.<namespace>``: the ops plugins registered under one namespace.
+
+    Attribute access gives the op's callable, importing the plugin's code on first use;
+    ``dir()`` lists the ops without importing anything.
+    """
+
+    def __init__(self, name: str, specs: dict[str, tuple[OpSpec, manager.PluginRecord]]
+                 ) -> None:
+        self._name, self._specs = name, specs
+
+    def __getattr__(self, op: str) -> Any:
+        if op.startswith("__"):
+            raise AttributeError(op)
+        full = f"{self._name}.{op}"
+        clash = loaded().contested.get(("op", full))
+        if clash is not None:
+            raise clash.error()
+        if op not in self._specs:
+            raise OpNotFoundError(self._missing_op(op), hint="check the name (dir() lists "
+                                  "the ops), or upgrade the plugin")
+        spec, record = self._specs[op]
+        found = resolve(spec.function, f"op {full!r} of plugin {record.name!r} "
+                                       f"({record.label})")
+        if isinstance(found, type) and issubclass(found, Function):
+            found = found.apply
+        setattr(self, op, found)  # later lookups are plain attribute reads
+        return found
+
+    def _missing_op(self, op: str) -> str:
+        import difflib
+
+        names = sorted(self._specs)
+        owners = sorted({r.label for _, r in self._specs.values()})
+        close = difflib.get_close_matches(op, names, n=3)
+        return (f"crossgrad.ops.{self._name} has no op {op!r}; its ops (from "
+                f"{', '.join(owners)}): {', '.join(names)}"
+                + (f". Did you mean {', '.join(close)}?" if close else ""))
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._specs)
+
+    def __repr__(self) -> str:
+        owners = sorted({r.label for _, r in self._specs.values()})
+        return f"<crossgrad.ops.{self._name}: {len(self._specs)} ops from {', '.join(owners)}>"
+
+
+_namespaces: dict[int, dict[str, OpNamespace]] = {}
+
+
+def op_namespace(name: str) -> OpNamespace:
+    """The plugin namespace ``crossgrad.ops.<name>``.
+
+    Raises:
+        OpNotFoundError: no loaded plugin registers ops there; the message says which
+            installed plugin would (and why it did not load) or which package to install.
+    """
+    state = loaded()
+    built = _namespaces.setdefault(id(state), {})
+    if name not in built:
+        owners = [r for r in state.namespaces.get(name, []) if not r.builtin]
+        if not owners:
+            raise OpNotFoundError(_missing_namespace(name, state),
+                                  hint="`crossgrad info` lists the plugins and what each "
+                                  "registered")
+        specs = {spec.op: (spec, r) for full, (spec, r) in state.ops.items()
+                 if spec.namespace == name}
+        built[name] = OpNamespace(name, specs)
+    return built[name]
+
+
+def op_namespace_names() -> list[str]:
+    """The plugin namespaces under ``crossgrad.ops`` (for ``dir`` and tab completion)."""
+    return sorted(n for n, owners in loaded().namespaces.items()
+                  if not any(r.builtin for r in owners))
+
+
+def _missing_namespace(name: str, state: manager.Loaded) -> str:
+    lines = [f"crossgrad.ops has no op namespace {name!r}"]
+    for r in state.records:
+        if r.name == name and r.state != "loaded":
+            lines.append(f"plugin {name!r} ({r.label}) provides it but is {r.state}: "
+                         f"{r.reason}")
+            break
+    else:
+        if name in KNOWN_PLUGINS:
+            lines.append(f"it is provided by the package {KNOWN_PLUGINS[name]}")
+        else:
+            lines.append("no installed plugin registers it: install the package that "
+                         "provides it")
+    lines.append(f"plugin namespaces here: {', '.join(op_namespace_names()) or 'none'}")
+    return "\n".join(lines)
+
+
 context.install_resolver(_resolve, lambda: [get_backend(n) for n in usable_backends()])
+context.install_op_namespaces(op_namespace, op_namespace_names)

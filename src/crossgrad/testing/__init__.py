@@ -14,8 +14,8 @@ from crossgrad.testing.backends_check import BackendsReport, check_backends
 from crossgrad.testing.compare import assert_close, default_tolerances
 from crossgrad.testing.divergence import DivergenceReport, locate_divergence
 from crossgrad.testing.gradcheck import GradcheckError, gradcheck, gradgradcheck
-from crossgrad.testing.opcase import Arg, OpCase
+from crossgrad.testing.opcase import Arg, ErrorCase, OpCase
 
-__all__ = ["Arg", "OpCase", "assert_close", "default_tolerances", "gradcheck", "gradgradcheck",
-           "GradcheckError", "check_backends", "BackendsReport", "locate_divergence",
-           "DivergenceReport"]
+__all__ = ["Arg", "OpCase", "ErrorCase", "assert_close", "default_tolerances", "gradcheck",
+           "gradgradcheck", "GradcheckError", "check_backends", "BackendsReport",
+           "locate_divergence", "DivergenceReport"]

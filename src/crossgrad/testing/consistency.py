@@ -29,11 +29,11 @@ import numpy as np
 from crossgrad.plugins import registry
 from crossgrad.testing import cases as op_cases
 from crossgrad.testing import optable
-from crossgrad.testing.opcase import OpCase
+from crossgrad.testing.opcase import CHECKS, OpCase
 from crossgrad.testing.optable import Measurement
 
 __all__ = ["CHECKED", "CaseResult", "Report", "UnknownNameError", "check_consistency",
-           "load_cases", "select_cases", "check_case"]
+           "load_cases", "select_cases", "check_case", "known_gap"]
 
 #: The op-table checks this suite runs (float32 and layout checks stay in the test suite:
 #: they test crossgrad's promotion and view logic more than a backend's arithmetic).
@@ -230,9 +230,29 @@ def _resolve_backends(names: Sequence[str] | None
     return chosen, {n: str(reasons[n]) for n in chosen if reasons[n] is not None}, {}
 
 
+def known_gap(module: str, case: OpCase, backend: str, check: str | None = None
+              ) -> str | None:
+    """Why ``case`` (a row of case module ``module``) does not run ``check`` (or at all,
+    when ``check`` is None) on ``backend``: the row's own ``skips`` data, else the
+    backend's :attr:`~crossgrad.backends.base.Backend.known_gaps`; None when it runs.
+    """
+    reason = case.skip_reason(backend, check)
+    if reason is not None:
+        return reason
+    gaps = registry.all_backends()[backend].known_gaps if backend in registry.all_backends() \
+        else {}
+    for key, why in gaps.items():
+        selector, _, gap_check = key.rpartition(":")
+        if gap_check not in CHECKS or selector.endswith(":"):
+            selector, gap_check = key, ""
+        if (not gap_check or gap_check == check) and _matches(selector, module, case):
+            return f"known gap of the {backend} backend: {why}"
+    return None
+
+
 def check_case(module: str, case: OpCase, backend: str) -> CaseResult:
     """Run the :data:`CHECKED` checks that apply to ``case`` on ``backend`` (usable)."""
-    whole = case.skip_reason(backend)
+    whole = known_gap(module, case, backend)
     if whole is not None:
         return CaseResult(module, case.name, backend, "skipped", reason=whole)
     measure = {"forward": optable.measure_forward, "grad": optable.measure_grad,
@@ -243,7 +263,7 @@ def check_case(module: str, case: OpCase, backend: str) -> CaseResult:
         for check in optable.applicable_checks(case):
             if check not in measure:
                 continue
-            why = case.skip_reason(backend, check)
+            why = known_gap(module, case, backend, check)
             if why is not None:
                 skipped[check] = why
                 continue
@@ -271,7 +291,8 @@ def _measure_quietly(measure: Callable[[OpCase], Measurement], case: OpCase) -> 
 
 
 def check_consistency(backends: Sequence[str] | None = None, ops: Sequence[str] | None = None,
-                      progress: Callable[[int, int, str], None] | None = None) -> Report:
+                      progress: Callable[[int, int, str], None] | None = None,
+                      rows: Sequence[tuple[str, OpCase]] | None = None) -> Report:
     """Check every selected op case on every selected backend; never raises on a mismatch.
 
     Args:
@@ -279,13 +300,17 @@ def check_consistency(backends: Sequence[str] | None = None, ops: Sequence[str] 
             that is unusable here is reported with the reason and its cases as skipped.
         ops: filters for :func:`select_cases`; default every case.
         progress: called as ``progress(done, total, "<backend> <case>")`` before each case.
+        rows: ``(module, case)`` rows to check instead of crossgrad's own table (a plugin's:
+            :func:`crossgrad.testing.conformance.plugin_cases`).
 
     Raises:
         UnknownNameError: a backend that is not registered, or an op filter that selects
             nothing; the message lists the valid names.
     """
     chosen, unusable, left_out = _resolve_backends(backends)
-    rows, broken = load_cases()
+    broken: dict[str, str] = {}
+    if rows is None:
+        rows, broken = load_cases()
     rows = select_cases(rows, ops)
     results = []
     total, done = len(rows) * len(chosen), 0

@@ -106,3 +106,28 @@ class OpCase:
         """Which inputs get gradients checked."""
         return [a.differentiable if isinstance(a, Arg) else np.asarray(a).dtype.kind == "f"
                 for a in self.inputs]
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """A declared bad input: calling ``fn`` on ``inputs`` must raise ``raises`` with a
+    message containing ``match``, the same class and message on every backend, before
+    anything is changed.
+
+    Args:
+        name: the test id, e.g. ``"rms_norm-weight-shape"``.
+        fn: the crossgrad call, taking one Tensor per input.
+        inputs: one :class:`Arg` or fixed ``np.ndarray`` per input, as in :class:`OpCase`.
+        raises: the crossgrad error class expected (``crossgrad.ShapeError``, ...).
+        match: a substring the message must contain (the op's name, at least).
+    """
+
+    name: str
+    fn: Callable[..., Any]
+    inputs: Sequence[Arg | np.ndarray]
+    raises: type[Exception]
+    match: str = ""
+
+    def make_inputs(self, seed: int = 0) -> list[np.ndarray]:
+        rng = np.random.default_rng(seed)
+        return [a.make(rng) if isinstance(a, Arg) else np.array(a) for a in self.inputs]
