@@ -37,11 +37,14 @@ class Site:
 
     def run(self, code: str, **env: str) -> subprocess.CompletedProcess[str]:
         """Run ``code`` in a fresh interpreter (warnings shown) that sees this site."""
+        return self.command("-W", "always", "-c", textwrap.dedent(code), **env)
+
+    def command(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """Run ``python *args`` in this site's environment."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSGRAD_")}
         clean["PYTHONPATH"] = os.pathsep.join([str(self.root), clean.get("PYTHONPATH", "")])
-        return subprocess.run([sys.executable, "-W", "always", "-c", textwrap.dedent(code)],
-                              env={**clean, **env}, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run([sys.executable, *args], env={**clean, **env},
+                              capture_output=True, text=True, timeout=300, cwd=self.root)
 
     def ok(self, code: str, **env: str) -> subprocess.CompletedProcess[str]:
         """:meth:`run`, asserting that it exits 0; returns it for its output."""
@@ -62,15 +65,15 @@ TOY = {
 
         def crossgrad_ops():
             return [OpSpec("toy.double", "toy_impl:double", cases="toy_impl:CASES",
-                           summary="2 * x")]
+                           errors="toy_impl:ERRORS", summary="2 * x")]
 
         def crossgrad_kernels():
             return [KernelSpec("toy.double", "numpy", "toy_kernels:double")]
     """,
     "toy_impl": """
-        import numpy as np
+        import crossgrad
         from crossgrad.plugins import Op
-        from crossgrad.testing import Arg, OpCase
+        from crossgrad.testing import Arg, ErrorCase, OpCase
 
         class Double(Op):
             name = "toy.double"
@@ -87,7 +90,17 @@ TOY = {
             '''Twice x.'''
             return Double.apply(x)
 
-        CASES = [OpCase("double-2d", double, lambda x: 2 * x, [Arg((2, 3))])]
+        def checked_double(x):
+            if x.ndim == 0:
+                raise crossgrad.ShapeError("toy.double: needs at least one dimension, "
+                                           f"received x.shape={x.shape}",
+                                           hint="reshape(1)")
+            return Double.apply(x)
+
+        CASES = [OpCase("double-2d", double, lambda x: 2 * x, [Arg((2, 3))]),
+                 OpCase("double-1d", double, lambda x: 2 * x, [Arg((4,))])]
+        ERRORS = [ErrorCase("double-0d", checked_double, [Arg(())], crossgrad.ShapeError,
+                            match="toy.double")]
     """,
     "toy_kernels": """
         CALLS = []

@@ -8,13 +8,13 @@ A plugin's whole conformance test file can be::
     TestFused = conformance_tests("fused")   # entry-point name, distribution or namespace
 
 which checks, for each op case the plugin's :class:`~crossgrad.plugins.OpSpec` rows declare,
-on every usable backend (the ``backend`` fixture): the float64 forward against its NumPy
-reference, float32 and non-contiguous inputs, gradients and second-order gradients against
-finite differences; then that every usable backend agrees with the NumPy float64 reference
-(outputs, gradients, second-order gradients); and, for each declared bad input
-(:class:`~crossgrad.testing.ErrorCase`), that every backend raises the declared class with the
-same message, leaving the inputs untouched. ``crossgrad check --plugin NAME`` runs the same
-cases from the command line.
+on every usable backend (the ``backend`` fixture; ``--backends`` narrows it): the float64
+forward against its NumPy reference, float32 and non-contiguous inputs, gradients and
+second-order gradients against finite differences; then that those backends agree with the
+NumPy float64 reference (outputs, gradients, second-order gradients); and, for each declared
+bad input (:class:`~crossgrad.testing.ErrorCase`), that every backend raises the declared
+class with the same message, leaving the inputs untouched. ``crossgrad check --plugin NAME``
+runs the same cases from the command line.
 """
 
 from __future__ import annotations
@@ -212,11 +212,17 @@ def conformance_tests(plugin: str) -> type:
         test_gradgrad = run("gradgrad")
 
         @pytest.mark.parametrize("module, case", params("forward"))
-        def test_backends_agree(self, module: str, case: OpCase) -> None:
-            """Every usable backend agrees with the NumPy float64 reference."""
+        def test_backends_agree(self, module: str, case: OpCase,
+                                request: pytest.FixtureRequest) -> None:
+            """Every selected usable backend agrees with the NumPy float64 reference."""
+            from crossgrad.testing.pytest_plugin import selected_backends
+
             order = 2 if case.grad and case.gradgrad else 1 if case.grad else 0
-            backends = [b for b in registry.usable_backends()
-                        if known_gap(module, case, b) is None]
+            usable = registry.usable_backends()
+            backends = [b for b in selected_backends(request.config)
+                        if b in usable and known_gap(module, case, b) is None]
+            if not backends:
+                pytest.skip("no selected backend is usable here")
             inputs = case.make_inputs()
             constants = [i for i, (f, d) in enumerate(zip(case.is_float(),
                                                           case.differentiable()))
@@ -229,9 +235,18 @@ def conformance_tests(plugin: str) -> type:
             pytest.param(m, e, id=f"{m}::{e.name}") for m, e in errors] or [
             pytest.param(None, None, id="none", marks=pytest.mark.skip(
                 reason=f"{plugin} declares no bad inputs (ErrorCase rows)"))])
-        def test_error_parity(self, module: str, error: ErrorCase) -> None:
-            """Each declared bad input raises the same crossgrad error on every backend."""
-            failed = [r.reason for r in check_error_case(module, error) if r.status == "failed"]
+        def test_error_parity(self, module: str, error: ErrorCase,
+                              request: pytest.FixtureRequest) -> None:
+            """Each declared bad input raises the same crossgrad error on every selected
+            usable backend."""
+            from crossgrad.testing.pytest_plugin import selected_backends
+
+            usable = registry.usable_backends()
+            backends = [b for b in selected_backends(request.config) if b in usable]
+            if not backends:
+                pytest.skip("no selected backend is usable here")
+            failed = [r.reason for r in check_error_case(module, error, backends)
+                      if r.status == "failed"]
             assert not failed, "\n".join(str(f) for f in failed)
 
     Conformance.__name__ = Conformance.__qualname__ = f"TestConformance[{plugin}]"

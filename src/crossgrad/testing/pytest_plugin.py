@@ -25,7 +25,7 @@ import crossgrad
 from crossgrad.plugins import registry
 
 __all__ = ["KNOWN_BACKENDS", "ENV_VAR", "BackendUnavailable", "backend_names",
-           "unusable_reason", "backend"]
+           "unusable_reason", "selected_backends", "backend"]
 
 #: Backends crossgrad ships (or will ship); each gets a test even when it is not installed,
 #: so a missing one shows up as a skip with its reason instead of silently running nothing.
@@ -79,6 +79,11 @@ def _selected(config: pytest.Config) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def selected_backends(config: pytest.Config) -> list[str]:
+    """The backends this run's ``backend`` tests run on (``--backends``, usable or not)."""
+    return config.stash.get(_SELECTED, None) or backend_names()
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     parts = []
     for name in config.stash.get(_SELECTED, []):
@@ -91,7 +96,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # trylast: the backend comes after the test's own parameters in the id (`exp-numpy`).
     if "backend" in metafunc.fixturenames and not _parametrized_by_test(metafunc):
-        names = metafunc.config.stash.get(_SELECTED, None) or backend_names()
+        names = selected_backends(metafunc.config)
         metafunc.parametrize("backend", names, ids=names, indirect=True)
 
 

@@ -1,0 +1,45 @@
+"""The entry point registers the three ops and their kernels by reference, imports nothing
+heavy, and every reference it holds resolves; the ops' docstring examples run."""
+
+import doctest
+import subprocess
+import sys
+
+from crossgrad.core.specs import resolve
+
+import crossgrad_fused.ops
+from crossgrad_fused import plugin
+
+OPS = ["fused.rms_norm", "fused.swiglu", "fused.softmax_cross_entropy"]
+
+
+def test_entry_point_imports_no_array_library_and_no_op_code():
+    code = ("import sys, crossgrad_fused.plugin as p; p.crossgrad_ops(); p.crossgrad_kernels(); "
+            "print(sorted(m for m in ('jax', 'cupy', 'crossgrad_fused.ops', "
+            "'crossgrad_fused.jax_kernels', 'crossgrad_fused.cupy_kernels') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_ops_are_declared_with_cases_and_errors():
+    specs = plugin.crossgrad_ops()
+    assert [s.name for s in specs] == OPS
+    for spec in specs:
+        assert callable(resolve(spec.function, spec.name))
+        assert len(resolve(spec.cases, spec.name)) >= 4
+        assert len(resolve(spec.errors, spec.name)) >= 3
+        assert spec.summary
+
+
+def test_kernels_are_declared_for_jax_and_cupy_by_reference():
+    specs = plugin.crossgrad_kernels()
+    assert sorted((s.op, s.backend) for s in specs) == sorted(
+        (op, b) for op in OPS for b in ("jax", "cupy"))
+    assert all(isinstance(s.kernel, str) and not s.override for s in specs)
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(crossgrad_fused.ops, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3
+    assert result.failed == 0
