@@ -60,12 +60,17 @@ def info() -> int:
 
 def _registered(record: PluginRecord) -> list[tuple[str, str]]:
     """What a plugin registered, as (label, names) lines for ``crossgrad info``."""
+    from crossgrad.plugins import registry
+
     found = []
     if record.builtin and len(record.ops) > 10:
         namespaces = sorted({op.partition(".")[0] for op in record.ops})
         found.append(("ops", f"{len(record.ops)} built-in ({', '.join(namespaces)})"))
-    elif record.ops:
-        found.append(("ops", ", ".join(record.ops)))
+    else:
+        ops = registry.loaded().ops
+        for op in record.ops:
+            summary = ops[op][0].summary if op in ops else ""
+            found.append((f"op {op}", summary) if summary else ("op", op))
     if record.backends:
         found.append(("backends", ", ".join(record.backends)))
     for label, names in (("kernels", record.kernels), ("overrides", record.overrides)):

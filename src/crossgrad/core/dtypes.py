@@ -54,7 +54,6 @@ BY_NAME.update({"half": float16, "float": float32, "double": float64, "int": int
                 "long": int64, "short": int16})
 
 _default_float = float32
-_from_native: dict[object, DType] = {}
 _promoted: dict[tuple[DType, DType], DType] = {}
 
 
@@ -103,39 +102,44 @@ def as_dtype(dtype: object) -> DType:
 
 def from_native(native: object) -> DType | None:
     """Return the crossgrad dtype of a backend's dtype object, or None if it has none."""
-    try:
-        return _from_native[native]
-    except (KeyError, TypeError):
-        pass
-    name = getattr(native, "name", None) or str(native)
-    try:
-        name = np.dtype(name).name
-    except TypeError:
-        pass
-    found = BY_NAME.get(name)
-    if found is not None:
-        try:
-            _from_native[native] = found
-        except TypeError:
-            pass
-    return found
+    hit = NATIVE.get(id(native))
+    if hit is None or hit[0] is not native:
+        hit = native_entry(native)
+    return hit[1]
 
 
 def category_of(native: object) -> int:
     """The category (BOOL, INTEGER, FLOATING) of a backend dtype; -1 if crossgrad has none."""
+    hit = NATIVE.get(id(native))
+    if hit is None or hit[0] is not native:
+        hit = native_entry(native)
+    return hit[2]
+
+
+#: Backend dtype objects met so far, by ``id``: ``(native, dtype or None, category)``.
+#: Keyed by identity, not equality: dtype objects of two array libraries may hash alike, and
+#: comparing them is an error (array-api-strict warns) or meaningless. The entry holds the
+#: object, so its id stays its own while the entry lives.
+NATIVE: dict[int, tuple[object, DType | None, int]] = {}
+_NATIVE_LIMIT = 4096  # beyond this, dtypes made afresh per array are looked up, not kept
+
+
+def native_entry(native: object) -> tuple[object, DType | None, int]:
+    """Look up a backend dtype by its name (``.name``, or ``str()``: ``"float32"``,
+    ``"<f4"``, ``"array_api_strict.float32"``) and remember it in :data:`NATIVE`."""
+    name = getattr(native, "name", None) or str(native)
     try:
-        return _category[native]
-    except (KeyError, TypeError):
-        d = from_native(native)
-        found = -1 if d is None else d.category
-        try:
-            _category[native] = found
-        except TypeError:
-            pass
-        return found
+        name = np.dtype(name).name
+    except TypeError:
+        name = name.rpartition(".")[2]  # a namespace-qualified name
+    found = BY_NAME.get(name)
+    entry = (native, found, -1 if found is None else found.category)
+    if len(NATIVE) < _NATIVE_LIMIT:
+        NATIVE[id(native)] = entry
+    return entry
 
 
-_category: dict[object, int] = {}
+
 
 
 def promote(a: DType, b: DType) -> DType:

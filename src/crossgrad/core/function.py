@@ -424,7 +424,11 @@ class Op(Function):
         if state.anomaly:
             ctx._trace = traceback.format_stack()[:-1]
         if type(result) is not tuple:
-            if not (_FLOATING_NATIVE.get(result.dtype) or _is_floating(result)):
+            native = result.dtype
+            hit = _NATIVE.get(id(native))
+            if hit is None or hit[0] is not native:
+                hit = dtypes.native_entry(native)
+            if hit[2] != _FLOATING:
                 return make(result, backend)  # integer and bool results carry no gradient
             out = make(result, backend, True, ctx)
             if ctx._to_save:
@@ -444,21 +448,12 @@ class Op(Function):
 
 
 _new = object.__new__
-_FLOATING_NATIVE: dict[Any, bool] = {}
+_NATIVE = dtypes.NATIVE
+_FLOATING = dtypes.FLOATING
 
 
 def _is_floating(array: Any) -> bool:
-    native = array.dtype
-    try:
-        return _FLOATING_NATIVE[native]
-    except (KeyError, TypeError):
-        d = dtypes.from_native(native)
-        found = d is not None and d.category == dtypes.FLOATING
-        try:
-            _FLOATING_NATIVE[native] = found
-        except TypeError:
-            pass
-        return found
+    return dtypes.category_of(array.dtype) == _FLOATING
 
 
 def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:

@@ -4,8 +4,8 @@ A plugin author imports the spec types and the op base class from here::
 
     from crossgrad.plugins import KernelSpec, Op, OpSpec
 
-Importing this package imports neither pluggy nor any plugin; ``manager`` (the only module
-that imports pluggy) and ``registry`` load plugins on first use.
+``manager`` (the only module that imports pluggy) loads the plugins, and ``registry`` asks
+it to on the first use of a backend or a plugin op, not at ``import crossgrad``.
 """
 
 from crossgrad.backends.base import Backend

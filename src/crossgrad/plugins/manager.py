@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import os
+import re
+import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,7 +63,13 @@ def truthy(name: str) -> bool:
 
 
 def _names(variable: str) -> set[str]:
-    return {n.strip() for n in os.environ.get(variable, "").split(",") if n.strip()}
+    return {_normal(n) for n in os.environ.get(variable, "").split(",") if n.strip()}
+
+
+def _normal(name: str) -> str:
+    """A plugin or distribution name as pip compares them: ``Crossgrad_Fused`` is
+    ``crossgrad-fused``."""
+    return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
 @dataclass
@@ -142,7 +150,7 @@ def discover() -> list[tuple[importlib.metadata.EntryPoint, PluginRecord]]:
         seen.add((ep.name, ep.value))
         dist = ep.dist.name if ep.dist else "unknown"
         version = ep.dist.version if ep.dist else "unknown"
-        names = {ep.name, dist}
+        names = {_normal(ep.name), _normal(dist)}
         if disabled:
             state, reason = "disabled", "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD is set"
         elif names & block:
@@ -237,22 +245,24 @@ def _take(candidate: _Candidate, hook: str, returned: Any) -> None:
 
 
 def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loaded:
-    """Accept each loaded plugin's claims in order (built-ins first). A plugin that claims
-    a built-in name, or a kernel it does not own without declaring an override, is dropped
-    whole; two plugins claiming one op or backend make that name raise on use."""
+    """Accept each loaded plugin's claims (built-ins first). A plugin that claims a built-in
+    name, or a kernel of an op it does not own without declaring an override, is dropped
+    whole; two plugins claiming one op, backend or override make that name raise on use."""
+    claims = _Claims(candidates)
     backends: dict[str, Backend] = {}
     owners: dict[tuple[str, str], PluginRecord] = {}
     ops: dict[str, tuple[OpSpec, PluginRecord]] = {}
     contested: dict[tuple[str, str], Contested] = {}
     namespaces: dict[str, list[PluginRecord]] = {}
-    builtin_namespaces: set[str] = set()
+    accepted = []
     for c in candidates:
         r = c.record
         try:
-            _check_claims(c, owners, namespaces, builtin_namespaces, backends)
+            claims.check(c)
         except PluginError as exc:
             _fail(r, str(exc), exc)
             continue
+        accepted.append(c)
         for b in c.backends:
             _claim(("backend", b.name), r, owners, contested)
             backends.setdefault(b.name, b)
@@ -263,20 +273,17 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
             r.ops.append(spec.name)
             if r not in namespaces.setdefault(spec.namespace, []):
                 namespaces[spec.namespace].append(r)
-            if r.builtin:
-                builtin_namespaces.add(spec.namespace)
-        if r.builtin:
-            builtin_namespaces |= getattr(c.plugin, "NAMESPACES_TAKEN", set())
+    for c in accepted:  # once every backend is known
+        r = c.record
         for k in c.kernels:
-            backend = backends.get(k.backend)
-            if backend is None:
-                r.kernels.append(f"{k.backend}:{k.op} (backend not installed)")
-                continue
             name = f"{k.backend}:{k.op}"
+            if k.backend not in backends:
+                r.kernels.append(f"{name} (backend not installed)")
+                continue
             # Kernels of one op: one owner; replacements of one kernel: one overrider.
             _claim(("override" if k.override else "kernel", name), r, owners, contested)
-            (r.overrides if k.override else r.kernels).append(f"{k.backend}:{k.op}")
-            _install(backend, k, r)
+            (r.overrides if k.override else r.kernels).append(name)
+            _install(backends[k.backend], k, r)
     for (kind, name), clash in contested.items():
         if kind in ("kernel", "override"):
             backend_name, _, op = name.partition(":")
@@ -289,40 +296,53 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
     return Loaded(records, backends, ops, contested, namespaces)
 
 
-def _check_claims(c: _Candidate, owners: dict[tuple[str, str], PluginRecord],
-                  namespaces: dict[str, list[PluginRecord]], builtin_namespaces: set[str],
-                  backends: dict[str, Backend]) -> None:
-    """Raise PluginError if ``c`` claims a built-in name or another's kernel undeclared."""
-    r = c.record
-    reserved = builtin_namespaces
-    for b in c.backends:
-        owner = owners.get(("backend", b.name))
-        if owner is not None and owner.builtin:
-            raise PluginError(f"claims backend {b.name!r}, built into {owner.label}",
-                              hint="give the backend another name")
-    for spec in c.ops:
-        if not r.builtin and spec.namespace in reserved:
-            raise PluginError(f"claims op {spec.name!r} in namespace {spec.namespace!r}, "
-                              f"which belongs to crossgrad's own ops "
-                              f"(crossgrad {_version(PROJECT)})",
-                              hint="put the plugin's ops in a namespace of its own, named "
-                              "like its entry point")
-    mine = {s.namespace for s in c.ops}
-    for k in c.kernels:
-        if k.override or k.backend not in backends:
-            continue
-        owner = owners.get(("kernel", f"{k.backend}:{k.op}"))
-        namespace = k.op.partition(".")[0] if "." in k.op else ""
-        theirs = [o for o in namespaces.get(namespace, []) if o is not r]
-        if owner is not None and owner is not r and owner.builtin:
-            raise PluginError(f"kernel {k.backend}:{k.op} replaces the one built into "
-                              f"{owner.label} without declaring it",
-                              hint="return KernelSpec(..., override=True) to replace it")
-        if namespace not in mine and (not namespace or theirs or namespace in reserved):
-            whose = f"{theirs[0].label}'s" if theirs else "crossgrad's"
-            raise PluginError(f"kernel {k.backend}:{k.op} is for {whose} op, not this "
-                              "plugin's, and is not declared as an override",
-                              hint="return KernelSpec(..., override=True) to replace it")
+class _Claims:
+    """What every loaded plugin claims, known before any claim is accepted, so that no
+    check depends on the order plugins load in."""
+
+    def __init__(self, candidates: list[_Candidate]) -> None:
+        self.builtin_namespaces: set[str] = set()
+        self.builtin_backends: dict[str, PluginRecord] = {}
+        self.namespace_owners: dict[str, list[PluginRecord]] = {}
+        for c in candidates:
+            if c.record.builtin:
+                self.builtin_namespaces |= {s.namespace for s in c.ops}
+                self.builtin_namespaces |= getattr(c.plugin, "NAMESPACES_TAKEN", set())
+                self.builtin_backends.update((b.name, c.record) for b in c.backends)
+            for s in c.ops:
+                owners = self.namespace_owners.setdefault(s.namespace, [])
+                if c.record not in owners:
+                    owners.append(c.record)
+
+    def check(self, c: _Candidate) -> None:
+        """Raise PluginError if ``c`` claims a built-in name, or a kernel of an op that is
+        not its own without declaring the override."""
+        r = c.record
+        if r.builtin:
+            return
+        for b in c.backends:
+            if b.name in self.builtin_backends:
+                raise PluginError(f"claims backend {b.name!r}, built into "
+                                  f"{self.builtin_backends[b.name].label}",
+                                  hint="give the backend another name")
+        for spec in c.ops:
+            if spec.namespace in self.builtin_namespaces:
+                raise PluginError(f"claims op {spec.name!r} in namespace {spec.namespace!r}, "
+                                  f"which belongs to crossgrad's own ops "
+                                  f"(crossgrad {_version(PROJECT)})",
+                                  hint="put the plugin's ops in a namespace of its own, "
+                                  "named like its entry point")
+        for k in c.kernels:
+            namespace = k.op.partition(".")[0] if "." in k.op else ""
+            if k.override or (namespace and r in self.namespace_owners.get(namespace, [])):
+                continue
+            others = [o for o in self.namespace_owners.get(namespace, []) if o is not r]
+            if not namespace or namespace in self.builtin_namespaces or others:
+                whose = f"{others[0].label}'s" if others and not others[0].builtin \
+                    else "crossgrad's"
+                raise PluginError(f"kernel {k.backend}:{k.op} is for {whose} op, not this "
+                                  "plugin's, and is not declared as an override",
+                                  hint="return KernelSpec(..., override=True) to replace it")
 
 
 def _claim(key: tuple[str, str], record: PluginRecord,
@@ -367,7 +387,17 @@ def _warn_or_raise(message: str, error: PluginError, cause: BaseException | None
                    ) -> None:
     if truthy("CROSSGRAD_STRICT_PLUGINS"):
         raise error from cause
-    warnings.warn(message, PluginWarning, stacklevel=4)
+    warnings.warn(message, PluginWarning, stacklevel=_outside_crossgrad())
+
+
+def _outside_crossgrad() -> int:
+    """The stacklevel of the first caller outside crossgrad: the user's line that made
+    crossgrad load its plugins (``warnings.warn`` would otherwise name crossgrad's)."""
+    package = os.path.dirname(os.path.dirname(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _version(dist: str) -> str:
