@@ -64,6 +64,12 @@ def _assert_same(actual, expected, on):
                                            "optimizer": _optimizer_state(), "epoch": 3}],
                          ids=["state_dict", "optimizer", "combined"])
 def test_round_trip_across_every_backend_pair(backend, load_on, make, tmp_path):
+    for name in {backend, load_on}:
+        try:
+            crossgrad.get_backend(name).native_dtype(crossgrad.float16)
+        except crossgrad.DTypeError as e:  # the array API standard has no float16
+            pytest.skip(f"the checkpoint holds float16, which {name} has not: "
+                        f"{str(e).splitlines()[0]}")
     obj = make()
     path = tmp_path / "ckpt.safetensors"
     save(obj, path)

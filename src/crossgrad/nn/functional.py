@@ -540,8 +540,9 @@ def _check_class_range(op: str, target: Tensor, num_classes: int, ignore_index: 
     backend = target._backend
     xp = backend.xp
     t = target._data
-    # One transfer for both bounds: on an accelerator each read waits for the device.
-    lo, hi = xp.stack([xp.min(t), xp.max(t)]).tolist()
+    # One transfer for both bounds: on an accelerator each read waits for the device. The
+    # backend brings them to the host (the array API has no ``tolist``).
+    lo, hi = backend.to_numpy(xp.stack([xp.min(t), xp.max(t)])).tolist()
     if 0 <= lo and hi < num_classes:
         return
     values = backend.to_numpy(t)

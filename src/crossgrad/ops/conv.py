@@ -83,7 +83,7 @@ def _spread(xp: Any, a: Any, axis: int, stride: int, before: int, total: int) ->
         a = xp.stack([a] + [z] * (stride - 1), axis=axis + 1)
         shape = list(a.shape[:axis]) + [n * stride] + list(a.shape[axis + 2:])
         a = xp.reshape(a, tuple(shape))
-        a = a[(slice(None),) * axis + (slice(0, (n - 1) * stride + 1),)]
+        a = a[(slice(None),) * axis + (slice(0, (n - 1) * stride + 1), ...)]
     after = total - before - a.shape[axis]
     parts = []
     for size in (before, None, after):
@@ -103,7 +103,7 @@ def _col2im(xp: Any, cols: Any, win: Window, hw: Sequence[int]) -> Any:
     hp, wp = hw[0] + top + bottom, hw[1] + left + right
     out = None
     for i in range(kh):
-        rows = [_spread(xp, cols[:, :, i * kw + j], 3, sw, j * dw, wp) for j in range(kw)]
+        rows = [_spread(xp, cols[:, :, i * kw + j, ...], 3, sw, j * dw, wp) for j in range(kw)]
         part = _spread(xp, sum(rows[1:], rows[0]), 2, sh, i * dh, hp)
         out = part if out is None else out + part
     return out[:, :, top:top + hw[0], left:left + hw[1]]  # type: ignore[index]
@@ -218,7 +218,7 @@ class ConvWeight(Op):
 
 def _onehot(xp: Any, kidx: Any, k: int) -> Any:
     """(N, C, Ho, Wo) window-local indices as a (N, C, k, Ho, Wo) boolean mask."""
-    return kidx[:, :, None] == xp.reshape(xp.arange(k, dtype=kidx.dtype), (1, 1, k, 1, 1))
+    return kidx[:, :, None, ...] == xp.reshape(xp.arange(k, dtype=kidx.dtype), (1, 1, k, 1, 1))
 
 
 def _max_pool_kernel(xp: Any, x: Any, *, win: Window) -> tuple[Any, Any]:
@@ -229,7 +229,7 @@ def _max_pool_kernel(xp: Any, x: Any, *, win: Window) -> tuple[Any, Any]:
 def _max_pool_scatter_kernel(xp: Any, g: Any, kidx: Any, *, win: Window,
                              in_hw: tuple[int, int]) -> Any:
     mask = _onehot(xp, kidx, win.size[0] * win.size[1])
-    cols = xp.where(mask, g[:, :, None], xp.zeros((), dtype=g.dtype))
+    cols = xp.where(mask, g[:, :, None, ...], xp.zeros((), dtype=g.dtype))
     return _col2im(xp, cols, win, in_hw)
 
 

@@ -687,14 +687,25 @@ lt = _compare("lt", lambda xp, a, b: a < b)
 le = _compare("le", lambda xp, a, b: a <= b)
 gt = _compare("gt", lambda xp, a, b: a > b)
 ge = _compare("ge", lambda xp, a, b: a >= b)
-logical_and = _compare("logical_and", lambda xp, a, b: xp.logical_and(a != 0, b != 0))
-logical_or = _compare("logical_or", lambda xp, a, b: xp.logical_or(a != 0, b != 0))
-logical_xor = _compare("logical_xor", lambda xp, a, b: xp.logical_xor(a != 0, b != 0))
+
+
+def _truth(xp: Any, a: Any) -> Any:
+    """``a != 0`` as bools; a bool array as it is (the array API compares bools with bools
+    only, never with the int 0)."""
+    return a if dtypes.category_of(a.dtype) == dtypes.BOOL else a != 0
+
+
+logical_and = _compare("logical_and", lambda xp, a, b: xp.logical_and(_truth(xp, a),
+                                                                     _truth(xp, b)))
+logical_or = _compare("logical_or", lambda xp, a, b: xp.logical_or(_truth(xp, a),
+                                                                  _truth(xp, b)))
+logical_xor = _compare("logical_xor", lambda xp, a, b: xp.logical_xor(_truth(xp, a),
+                                                                     _truth(xp, b)))
 
 
 class LogicalNot(Compare):
     name = "logical_not"
-    kernel = staticmethod(lambda xp, a: xp.logical_not(a != 0))
+    kernel = staticmethod(lambda xp, a: xp.logical_not(_truth(xp, a)))
 
 
 def logical_not(input: Tensor) -> Tensor:  # noqa: A002

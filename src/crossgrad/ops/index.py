@@ -131,9 +131,11 @@ def _scatter_add(xp: Any, target: Any, key: tuple[Any, ...], values: Any) -> Any
     every = xp.arange(size, dtype=int64)
     zero = xp.zeros((), dtype=target.dtype)
     chunk = max(1, 2**22 // max(size, 1))
-    for start in range(0, positions.shape[0], chunk):
-        hit = positions[start:start + chunk, None] == every[None, :]
-        picked = xp.where(hit, values[start:start + chunk, None], zero)
+    n = positions.shape[0]
+    for start in range(0, n, chunk):
+        stop = min(start + chunk, n)  # the array API leaves slices past the end undefined
+        hit = positions[start:stop, None] == every[None, :]
+        picked = xp.where(hit, values[start:stop, None], zero)
         flat = flat + xp.astype(xp.sum(picked, axis=0), target.dtype)
     return xp.reshape(flat, target.shape)
 
@@ -291,7 +293,8 @@ def _check_bounds(x: Tensor, parts: list[tuple[str, Any]], op: str) -> list[tupl
         elif kind == "slice":
             out.append(("slice", _slice_bounds(value, size, op)))
         else:
-            out.append(("array", _check_array(xp, value, dim, size, op, allow_negative=True)))
+            out.append(("array", _check_array(x._backend, value, dim, size, op,
+                                              allow_negative=True)))
         dim += 1
     return out
 
@@ -308,12 +311,15 @@ def _slice_bounds(s: slice, size: int, op: str) -> tuple[int, int, int]:
     return slice(start, stop, step).indices(size)
 
 
-def _check_array(xp: Any, arr: Any, dim: int, size: int, op: str, allow_negative: bool) -> Any:
+def _check_array(backend: Any, arr: Any, dim: int, size: int, op: str,
+                 allow_negative: bool) -> Any:
     """Check index values against ``size`` (index values are data: they are read here)."""
     if any(n == 0 for n in arr.shape):
         return arr
-    # One transfer for both bounds: on an accelerator each read waits for the device.
-    lo, hi = xp.stack([xp.min(arr), xp.max(arr)]).tolist()
+    xp = backend.xp
+    # One transfer for both bounds: on an accelerator each read waits for the device. The
+    # backend brings them to the host (the array API has no ``tolist``).
+    lo, hi = backend.to_numpy(xp.stack([xp.min(arr), xp.max(arr)])).tolist()
     low_ok = -size if allow_negative else 0
     if hi >= size:
         raise _out_of_bounds(op, hi, dim, size, allow_negative)
@@ -496,7 +502,7 @@ def _along_dim_key(input: Tensor, dim: int, index: Tensor, op: str) -> tuple[Any
     xp = backend.xp
     size = input.shape[dim]
     data = _index_data(input, index, op)
-    data = _check_array(xp, data, dim, size, op, allow_negative=False)
+    data = _check_array(backend, data, dim, size, op, allow_negative=False)
     n = index.ndim
     key = []
     for d, length in enumerate(index.shape):
@@ -614,7 +620,7 @@ def _select_key(input: Tensor, dim: int, index: Tensor, op: str  # noqa: A002
     size = input.shape[dim]
     backend = input._backend
     data = _index_data(input, index, op)
-    data = _check_array(backend.xp, data, dim, size, op, allow_negative=False)
+    data = _check_array(backend, data, dim, size, op, allow_negative=False)
     key = (slice(None),) * dim + (data,)
     shape = input.shape[:dim] + index.shape + input.shape[dim + 1:]
     return key, shape

@@ -99,12 +99,20 @@ def _int64_if_integral(input: Tensor) -> Any:  # noqa: A002
 # ====================================================================== sum, mean, prod
 
 
+def _numeric(xp: Any, x: Any, dtype: Any) -> Any:
+    """``x``, with bools cast to the accumulator ``dtype`` first: the array API sums numeric
+    arrays only."""
+    if dtypes.category_of(x.dtype) != dtypes.BOOL:
+        return x
+    return xp.astype(x, xp.int64 if dtype is None else dtype)
+
+
 class Sum(Op):
     name = "sum"
 
     @staticmethod
     def kernel(xp: Any, x: Any, dims: tuple[int, ...], keepdim: bool, dtype: Any) -> Any:
-        return xp.sum(x, axis=dims, keepdims=keepdim, dtype=dtype)
+        return xp.sum(_numeric(xp, x, dtype), axis=dims, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool, dtype: Any) -> Any:
@@ -641,7 +649,7 @@ class Cumsum(Op):
     def kernel(xp: Any, x: Any, dim: int, dtype: Any) -> Any:
         if x.ndim == 0:
             return xp.asarray(x, dtype=dtype, copy=True)
-        return xp.cumulative_sum(x, axis=dim, dtype=dtype)
+        return xp.cumulative_sum(_numeric(xp, x, dtype), axis=dim, dtype=dtype)
 
     @staticmethod
     def forward(ctx: Node, x: Any, dim: int, dtype: Any) -> Any:

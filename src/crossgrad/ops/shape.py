@@ -335,7 +335,7 @@ class Split(Op):
         pieces = []
         start = 0
         for n in sizes:
-            pieces.append(x[(slice(None),) * dim + (slice(start, start + n),)])
+            pieces.append(x[(slice(None),) * dim + (slice(start, start + n), ...)])
             start += n
         return tuple(pieces)
 

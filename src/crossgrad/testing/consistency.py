@@ -33,7 +33,7 @@ from crossgrad.testing.opcase import CHECKS, OpCase
 from crossgrad.testing.optable import Measurement
 
 __all__ = ["CHECKED", "CaseResult", "Report", "UnknownNameError", "check_consistency",
-           "load_cases", "select_cases", "check_case", "known_gap"]
+           "load_cases", "select_cases", "check_case", "known_gap", "parse_gap"]
 
 #: The op-table checks this suite runs (float32 and layout checks stay in the test suite:
 #: they test crossgrad's promotion and view logic more than a backend's arithmetic).
@@ -230,6 +230,18 @@ def _resolve_backends(names: Sequence[str] | None
     return chosen, {n: str(reasons[n]) for n in chosen if reasons[n] is not None}, {}
 
 
+def parse_gap(key: str) -> tuple[str, str]:
+    """Split a ``known_gaps`` key into its row filter and its check (``""``: every check).
+
+    >>> parse_gap("einsum:gradgrad"), parse_gap("index::gather-dim1")
+    (('einsum', 'gradgrad'), ('index::gather-dim1', ''))
+    """
+    selector, _, check = key.rpartition(":")
+    if check not in CHECKS or not selector or selector.endswith(":"):
+        return key, ""
+    return selector, check
+
+
 def known_gap(module: str, case: OpCase, backend: str, check: str | None = None
               ) -> str | None:
     """Why ``case`` (a row of case module ``module``) does not run ``check`` (or at all,
@@ -242,9 +254,7 @@ def known_gap(module: str, case: OpCase, backend: str, check: str | None = None
     gaps = registry.all_backends()[backend].known_gaps if backend in registry.all_backends() \
         else {}
     for key, why in gaps.items():
-        selector, _, gap_check = key.rpartition(":")
-        if gap_check not in CHECKS or selector.endswith(":"):
-            selector, gap_check = key, ""
+        selector, gap_check = parse_gap(key)
         if (not gap_check or gap_check == check) and _matches(selector, module, case):
             return f"known gap of the {backend} backend: {why}"
     return None
