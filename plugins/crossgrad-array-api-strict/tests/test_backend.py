@@ -53,7 +53,7 @@ def test_round_trip_through_numpy_keeps_values_and_dtype():
 
 
 def test_gradient_flows_back_across_the_move_between_backends():
-    x = crossgrad.tensor([1.0, -2.0, 3.0], requires_grad=True)  # on numpy
+    x = crossgrad.tensor([1.0, -2.0, 3.0], requires_grad=True, backend="numpy")
     y = x.to(NAME)
     (y * y).sum().backward()
     assert x.grad.backend == "numpy"

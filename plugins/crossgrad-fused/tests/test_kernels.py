@@ -1,6 +1,7 @@
-"""Each backend's own kernel (JAX, CuPy) agrees with the op's portable kernel on the same
-inputs and backend; the JAX kernels are jitted and compile to fused XLA code; a backend runs
-the plugin's kernel once the plugin is loaded. Unusable backends skip with the reason."""
+"""Each backend's own kernel (JAX, CuPy) agrees with the portable kernel of its op or backward
+step on the same inputs and backend; the JAX kernels are jitted and compile to fused XLA code;
+a backend runs the plugin's kernel once the plugin is loaded. Unusable backends skip with
+the reason."""
 
 import importlib
 
@@ -9,10 +10,16 @@ import numpy as np
 import pytest
 from crossgrad.testing.pytest_plugin import unusable_reason
 
-from crossgrad_fused.ops import RmsNorm, SoftmaxCrossEntropy, SwiGLU
+from crossgrad_fused import ops
 
-PORTABLE = {"rms_norm": RmsNorm.kernel, "swiglu": SwiGLU.kernel,
-            "softmax_cross_entropy": SoftmaxCrossEntropy.kernel}
+PORTABLE = {
+    "rms_norm": ops.RmsNorm.kernel,
+    "rms_norm_backward": ops.RmsNormBackward.kernel,
+    "swiglu": ops.SwiGLU.kernel,
+    "swiglu_backward": ops.SwiGLUBackward.kernel,
+    "softmax_cross_entropy": ops.SoftmaxCrossEntropy.kernel,
+    "softmax_cross_entropy_backward": ops.SoftmaxCrossEntropyBackward.kernel,
+}
 TOLERANCES = {np.float32: {"rtol": 1e-5, "atol": 1e-6}, np.float64: {"rtol": 1e-12, "atol": 0}}
 KERNEL_BACKENDS = ["jax", "cupy"]
 
@@ -37,6 +44,21 @@ def _rows(dtype):
     ]
     rows += [(f"softmax_cross_entropy-{r}", "softmax_cross_entropy",
               [normal(5, 7) * 5, target], {"reduction": r}) for r in ("mean", "sum", "none")]
+    # Backward steps: (g, inputs..., what the forward saved), g last-dim broadcast or full.
+    r = np.abs(normal(4, 1)) + 0.5
+    rows += [
+        ("rms_norm_backward-weight", "rms_norm_backward",
+         [normal(4, 8), normal(4, 8), normal(8), r], {}),
+        ("rms_norm_backward-no-weight", "rms_norm_backward",
+         [normal(4, 8), normal(4, 8), None, r], {}),
+        ("swiglu_backward", "swiglu_backward",
+         [normal(3, 5), normal(3, 5) * 4, normal(3, 5), rng.uniform(size=(3, 5)).astype(dtype)],
+         {}),
+        ("softmax_cross_entropy_backward-scalar", "softmax_cross_entropy_backward",
+         [normal(), target, rng.uniform(size=(5, 7)).astype(dtype)], {}),
+        ("softmax_cross_entropy_backward-per-row", "softmax_cross_entropy_backward",
+         [normal(5, 1), target, rng.uniform(size=(5, 7)).astype(dtype)], {}),
+    ]
     return [pytest.param(dtype, op, arrays, params, id=f"{name}-{dtype.__name__}")
             for name, op, arrays, params in rows]
 
@@ -49,11 +71,19 @@ def test_backend_kernel_agrees_with_portable_kernel(kernel_backend, dtype, op, a
     kernel = getattr(_kernel_module(kernel_backend), op)
     backend = cg.get_backend(kernel_backend)
     on_backend = [None if a is None else backend.asarray(a) for a in arrays]
-    expected = backend.to_numpy(PORTABLE[op](backend.xp, *on_backend, **params))
-    actual = backend.to_numpy(kernel(backend.xp, *on_backend, **params))
-    assert actual.dtype == expected.dtype == dtype
-    assert actual.shape == expected.shape
-    np.testing.assert_allclose(actual, expected, **TOLERANCES[dtype])
+    expected = _as_tuple(PORTABLE[op](backend.xp, *on_backend, **params))
+    actual = _as_tuple(kernel(backend.xp, *on_backend, **params))
+    assert len(actual) == len(expected)
+    for got, want in zip(actual, expected):
+        got, want = backend.to_numpy(got), backend.to_numpy(want)
+        assert got.dtype == want.dtype == dtype
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, **TOLERANCES[dtype])
+
+
+def _as_tuple(result):
+    """A kernel's arrays as a tuple: a forward also returns what its backward reuses."""
+    return result if isinstance(result, tuple) else (result,)
 
 
 # How to lower each jitted kernel, given the module and (4, 8) float32 / (4,) int64 inputs.
@@ -63,6 +93,10 @@ JITTED = {
     "swiglu": lambda jk, x, t: jk.swiglu_jit.lower(x, x),
     "softmax_cross_entropy": lambda jk, x, t: jk.softmax_cross_entropy_jit.lower(
         x, t, reduction="mean"),
+    "rms_norm_backward": lambda jk, x, t: jk.rms_norm_backward_jit.lower(x, x, x[0], x[:, :1]),
+    "swiglu_backward": lambda jk, x, t: jk.swiglu_backward_jit.lower(x, x, x, x),
+    "softmax_cross_entropy_backward": lambda jk, x, t: (
+        jk.softmax_cross_entropy_backward_jit.lower(x[0, 0], t, x)),
 }
 
 

@@ -3,12 +3,15 @@
 crossgrad imports this module on the first fused op that runs on the CuPy backend; CuPy
 itself is imported on the first call here, and each CUDA kernel is built once on first use
 and kept in ``_KERNELS`` (CuPy compiles it for the dtypes it meets and caches the binary).
+Like the portable kernels, each also returns what the op's backward reuses; the backward
+steps run their portable kernels on CuPy.
 
-- ``rms_norm``: a ``ReductionKernel`` (sum of squares per row) and an ``ElementwiseKernel``
-  (scale), two launches instead of the five of the portable kernel.
-- ``swiglu``: one ``ElementwiseKernel``.
+- ``rms_norm``: a ``ReductionKernel`` (sum of squares per row), the per-row factor
+  ``1 / sqrt(mean + eps)``, and an ``ElementwiseKernel`` (scale).
+- ``swiglu``: one ``ElementwiseKernel``, writing the output and ``sigmoid(gate)``.
 - ``softmax_cross_entropy``: one ``RawKernel``, one thread per row, reading each logit once
-  (an online log-sum-exp: the running sum is rescaled whenever the running max grows).
+  (an online log-sum-exp: the running sum is rescaled whenever the running max grows), then
+  the softmax from the log-sum-exp it wrote.
 """
 
 from __future__ import annotations
@@ -41,26 +44,25 @@ def _sum_of_squares(cupy: Any) -> Any:
 
 
 def _rms_scale(cupy: Any) -> Any:
-    return cupy.ElementwiseKernel(
-        "T x, T sum_sq, T inv_d, T eps", "T y",
-        "y = x / sqrt(sum_sq * inv_d + eps)", "crossgrad_fused_rms_scale")
+    return cupy.ElementwiseKernel("T x, T r", "T y", "y = x * r", "crossgrad_fused_rms_scale")
 
 
 def _rms_scale_weight(cupy: Any) -> Any:
     return cupy.ElementwiseKernel(
-        "T x, T sum_sq, T w, T inv_d, T eps", "T y",
-        "y = x / sqrt(sum_sq * inv_d + eps) * w", "crossgrad_fused_rms_scale_weight")
+        "T x, T r, T w", "T y", "y = x * r * w", "crossgrad_fused_rms_scale_weight")
 
 
-def rms_norm(xp: Any, x: Any, weight: Any, eps: float) -> Any:
-    """``x / sqrt(mean(x**2, -1) + eps) * weight``; ``weight`` may be None."""
+def rms_norm(xp: Any, x: Any, weight: Any, eps: float) -> tuple[Any, Any]:
+    """``x / sqrt(mean(x**2, -1) + eps) * weight`` and the factor ``1 / sqrt(...)``."""
+    import cupy
+
     sum_sq = _kernel("sum_of_squares", _sum_of_squares)(x, axis=x.ndim - 1, keepdims=True)
-    # Scalars as NumPy scalars of x's dtype, so that T is fixed by the arrays alone.
+    # Scalars as NumPy scalars of x's dtype, so that the result keeps x's dtype.
     scalar = x.dtype.type
-    inv_d, eps = scalar(1.0 / x.shape[-1]), scalar(eps)
+    r = scalar(1) / cupy.sqrt(sum_sq * scalar(1.0 / x.shape[-1]) + scalar(eps))
     if weight is None:
-        return _kernel("rms_scale", _rms_scale)(x, sum_sq, inv_d, eps)
-    return _kernel("rms_scale_weight", _rms_scale_weight)(x, sum_sq, weight, inv_d, eps)
+        return _kernel("rms_scale", _rms_scale)(x, r), r
+    return _kernel("rms_scale_weight", _rms_scale_weight)(x, r, weight), r
 
 
 # ====================================================================== swiglu
@@ -70,19 +72,22 @@ def _swiglu(cupy: Any) -> Any:
     # gate / (1 + exp(-gate)) is gate * sigmoid(gate); for very negative gate exp overflows
     # to inf and the quotient is -0, the right limit.
     return cupy.ElementwiseKernel(
-        "T gate, T up", "T y", "y = gate / ((T)1 + exp(-gate)) * up", "crossgrad_fused_swiglu")
+        "T gate, T up", "T y, T s", "s = (T)1 / ((T)1 + exp(-gate)); y = gate * s * up",
+        "crossgrad_fused_swiglu")
 
 
-def swiglu(xp: Any, gate: Any, up: Any) -> Any:
-    """``gate * sigmoid(gate) * up``."""
-    return _kernel("swiglu", _swiglu)(gate, up)
+def swiglu(xp: Any, gate: Any, up: Any) -> tuple[Any, Any]:
+    """``gate * sigmoid(gate) * up`` and ``sigmoid(gate)``."""
+    y, sigmoid = _kernel("swiglu", _swiglu)(gate, up)
+    return y, sigmoid
 
 
 # ====================================================================== softmax_cross_entropy
 
 _XENT_SOURCE = r"""
 extern "C" __global__ void crossgrad_fused_xent_{name}(
-        const {T}* logits, const long long* target, {T}* loss, long long n, long long c) {{
+        const {T}* logits, const long long* target, {T}* loss, {T}* lse, long long n,
+        long long c) {{
     long long row = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (row >= n) return;
     const {T}* x = logits + row * c;
@@ -97,7 +102,8 @@ extern "C" __global__ void crossgrad_fused_xent_{name}(
             total += {exp}(v - running_max);
         }}
     }}
-    loss[row] = running_max + {log}(total) - x[target[row]];
+    lse[row] = running_max + {log}(total);
+    loss[row] = lse[row] - x[target[row]];
 }}
 """
 
@@ -111,25 +117,28 @@ def _xent(dtype_name: str) -> Callable[[Any], Any]:
     return lambda cupy: cupy.RawKernel(source, f"crossgrad_fused_xent_{dtype_name}")
 
 
-def softmax_cross_entropy(xp: Any, logits: Any, target: Any, reduction: str) -> Any:
-    """``logsumexp(logits[i]) - logits[i, target[i]]`` per row, then reduced."""
+def softmax_cross_entropy(xp: Any, logits: Any, target: Any, reduction: str) -> tuple[Any, Any]:
+    """``logsumexp(logits[i]) - logits[i, target[i]]`` per row, reduced; and the softmax."""
     import cupy
     import numpy
 
     dtype_name = logits.dtype.name
     if dtype_name not in _C_TYPES:  # float16: compute in float32, return float16
-        return softmax_cross_entropy(
-            xp, logits.astype(cupy.float32), target, reduction).astype(logits.dtype)
+        loss, probs = softmax_cross_entropy(xp, logits.astype(cupy.float32), target, reduction)
+        return loss.astype(logits.dtype), probs.astype(logits.dtype)
     n, c = logits.shape
     logits = cupy.ascontiguousarray(logits)
     target = cupy.ascontiguousarray(target, dtype=cupy.int64)
     loss = cupy.empty((n,), dtype=logits.dtype)
+    lse = cupy.empty((n,), dtype=logits.dtype)
     if n:
         kernel = _kernel(f"xent_{dtype_name}", _xent(dtype_name))
         blocks = (n + _THREADS - 1) // _THREADS
-        kernel((blocks,), (_THREADS,), (logits, target, loss, numpy.int64(n), numpy.int64(c)))
+        kernel((blocks,), (_THREADS,),
+               (logits, target, loss, lse, numpy.int64(n), numpy.int64(c)))
+    probs = cupy.exp(logits - lse[:, None])
     if reduction == "mean":
-        return loss.mean()
+        return loss.mean(), probs
     if reduction == "sum":
-        return loss.sum()
-    return loss
+        return loss.sum(), probs
+    return loss, probs

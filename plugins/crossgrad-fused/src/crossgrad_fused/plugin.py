@@ -29,14 +29,21 @@ def crossgrad_ops() -> list[OpSpec]:
 
 
 def crossgrad_kernels() -> list[KernelSpec]:
-    """A JAX and a CuPy kernel per op; every other backend runs the op's portable kernel."""
+    """A JAX and a CuPy kernel per op, and a JAX kernel per backward step; every other
+    backend (and CuPy for the backward steps) runs the portable kernel."""
     return [
         KernelSpec("fused.rms_norm", "jax", "crossgrad_fused.jax_kernels:rms_norm"),
         KernelSpec("fused.rms_norm", "cupy", "crossgrad_fused.cupy_kernels:rms_norm"),
+        KernelSpec("fused.rms_norm_backward", "jax",
+                   "crossgrad_fused.jax_kernels:rms_norm_backward"),
         KernelSpec("fused.swiglu", "jax", "crossgrad_fused.jax_kernels:swiglu"),
         KernelSpec("fused.swiglu", "cupy", "crossgrad_fused.cupy_kernels:swiglu"),
+        KernelSpec("fused.swiglu_backward", "jax",
+                   "crossgrad_fused.jax_kernels:swiglu_backward"),
         KernelSpec("fused.softmax_cross_entropy", "jax",
                    "crossgrad_fused.jax_kernels:softmax_cross_entropy"),
         KernelSpec("fused.softmax_cross_entropy", "cupy",
                    "crossgrad_fused.cupy_kernels:softmax_cross_entropy"),
+        KernelSpec("fused.softmax_cross_entropy_backward", "jax",
+                   "crossgrad_fused.jax_kernels:softmax_cross_entropy_backward"),
     ]
