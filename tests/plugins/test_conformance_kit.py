@@ -74,3 +74,16 @@ def test_crossgrad_check_plugin_names_the_installed_plugins_for_an_unknown_name(
     assert done.returncode == 2
     assert "no installed crossgrad plugin is called 'nope'" in done.stderr
     assert "toy (toy-dist 2.5, loaded)" in done.stderr
+
+
+def test_crossgrad_check_plugin_json_has_the_cases_and_the_bad_inputs(toy):
+    import json
+
+    done = toy.command("-m", "crossgrad.cli", "check", "--plugin", "toy", "--backends",
+                       "numpy", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert [(r["id"], r["status"]) for r in rows] == [
+        ("toy.double::double-2d", "passed"), ("toy.double::double-1d", "passed"),
+        ("toy.double::double-0d", "passed")]
+    assert rows[-1]["kind"] == "error" and rows[-1]["raised"] == "ShapeError"
