@@ -32,9 +32,15 @@ def loaded() -> manager.Loaded:
 
 def reload() -> manager.Loaded:
     """Load the plugins again (after installing one, or changing the environment's
-    plugin controls); the default backend is chosen again on next use."""
+    plugin controls); the default backend is chosen again on next use.
+
+    The backends are new objects: tensors made before keep the old ones, so mixing them with
+    new tensors raises BackendMismatchError. Meant for tools and tests; a fresh process is
+    the clean way.
+    """
     global _loaded, _default
     _loaded, _default = None, None
+    _namespaces.clear()
     return loaded()
 
 
@@ -170,7 +176,8 @@ class OpNamespace:
         return f"<crossgrad.ops.{self._name}: {len(self._specs)} ops from {', '.join(owners)}>"
 
 
-_namespaces: dict[int, dict[str, OpNamespace]] = {}
+#: The OpNamespace objects handed out, by namespace (cleared by reload).
+_namespaces: dict[str, OpNamespace] = {}
 
 
 def op_namespace(name: str) -> OpNamespace:
@@ -180,18 +187,17 @@ def op_namespace(name: str) -> OpNamespace:
         OpNotFoundError: no loaded plugin registers ops there; the message says which
             installed plugin would (and why it did not load) or which package to install.
     """
-    state = loaded()
-    built = _namespaces.setdefault(id(state), {})
-    if name not in built:
-        owners = [r for r in state.namespaces.get(name, []) if not r.builtin]
-        if not owners:
+    found = _namespaces.get(name)
+    if found is None:
+        state = loaded()
+        if not any(not r.builtin for r in state.namespaces.get(name, [])):
             raise OpNotFoundError(_missing_namespace(name, state),
                                   hint="`crossgrad info` lists the plugins and what each "
                                   "registered")
-        specs = {spec.op: (spec, r) for full, (spec, r) in state.ops.items()
+        specs = {spec.op: (spec, r) for spec, r in state.ops.values()
                  if spec.namespace == name}
-        built[name] = OpNamespace(name, specs)
-    return built[name]
+        found = _namespaces[name] = OpNamespace(name, specs)
+    return found
 
 
 def op_namespace_names() -> list[str]:
