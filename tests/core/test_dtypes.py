@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import crossgrad
+from crossgrad.testing.pytest_plugin import skip_without_dtype
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def test_float32_tensor_times_python_float_stays_float32(backend):
 
 
 def test_float16_tensor_plus_python_float_stays_float16(backend):
+    skip_without_dtype(crossgrad.float16)
     assert (_t([1.0], crossgrad.float16) + 0.1).dtype is crossgrad.float16
 
 
@@ -120,3 +122,8 @@ def test_gradient_of_a_cast_flows_back_in_the_source_dtype(backend):
     (x.float() * 3.0).sum().backward()
     assert x.grad.dtype is crossgrad.float64
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "jax", "cupy"], indirect=True)
+def test_the_built_in_backends_hold_every_dtype(backend):
+    assert all(crossgrad.get_backend().has_dtype(d) for d in crossgrad.core.dtypes.ALL)

@@ -92,6 +92,8 @@ def test_float16_is_refused_with_the_standards_dtypes():
         crossgrad.zeros(2, dtype=crossgrad.float16, backend=NAME)
     with pytest.raises(crossgrad.DTypeError, match=match):
         crossgrad.tensor(np.zeros(2, dtype=np.float16), backend=NAME)
+    backend = crossgrad.get_backend(NAME)
+    assert not backend.has_dtype(crossgrad.float16) and backend.has_dtype(crossgrad.float32)
 
 
 def test_info_reports_the_standard_version():

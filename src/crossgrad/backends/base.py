@@ -9,6 +9,7 @@ from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.dtypes import DType
+from crossgrad.core.errors import DTypeError
 
 
 class Backend:
@@ -57,6 +58,15 @@ class Backend:
     # ---------------------------------------------------------------- dtypes and data
     def native_dtype(self, dtype: DType) -> Any:
         return getattr(self.xp, "bool" if dtype is dtypes.bool_ else dtype.name)
+
+    def has_dtype(self, dtype: DType) -> bool:
+        """Whether this backend's arrays can hold ``dtype`` (a backend on the array API
+        standard alone has no float16)."""
+        try:
+            self.native_dtype(dtype)
+        except (DTypeError, AttributeError, TypeError):
+            return False
+        return True
 
     def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
         native = None if dtype is None else self.native_dtype(dtype)

@@ -25,7 +25,7 @@ import crossgrad
 from crossgrad.plugins import registry
 
 __all__ = ["KNOWN_BACKENDS", "ENV_VAR", "BackendUnavailable", "backend_names",
-           "unusable_reason", "selected_backends", "backend"]
+           "unusable_reason", "selected_backends", "skip_without_dtype", "backend"]
 
 #: Backends crossgrad ships (or will ship); each gets a test even when it is not installed,
 #: so a missing one shows up as a skip with its reason instead of silently running nothing.
@@ -46,6 +46,14 @@ def unusable_reason(name: str) -> str | None:
         return f"backend {name!r} is not installed (no crossgrad plugin registers it)"
     why = found.unavailable_reason()
     return None if why is None else f"backend {name!r} is unusable: {why}"
+
+
+def skip_without_dtype(dtype: crossgrad.DType) -> None:
+    """Skip the running test, with the reason, when the current backend cannot hold
+    ``dtype`` (a backend on the array API standard alone has no float16)."""
+    current = crossgrad.get_backend()
+    if not current.has_dtype(dtype):
+        pytest.skip(f"backend {current.name!r} has no {dtype.name}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
