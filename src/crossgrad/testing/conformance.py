@@ -57,12 +57,12 @@ def plugin_record(name: str) -> PluginRecord:
 def plugin_cases(name: str) -> list[tuple[str, OpCase]]:
     """Every :class:`~crossgrad.testing.OpCase` row of plugin ``name``'s ops, as
     ``(op name, case)``, in registration order."""
-    return [(op, case) for op, case in _rows(name, "cases")]
+    return _rows(name, "cases")
 
 
 def plugin_error_cases(name: str) -> list[tuple[str, ErrorCase]]:
     """Every declared bad input of plugin ``name``'s ops, as ``(op name, error case)``."""
-    return [(op, case) for op, case in _rows(name, "errors")]
+    return _rows(name, "errors")
 
 
 def _rows(name: str, field: str) -> list[tuple[str, Any]]:
