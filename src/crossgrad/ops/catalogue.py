@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pkgutil
-
 import crossgrad.ops
 from crossgrad.core.specs import OpSpec
 
@@ -17,5 +15,4 @@ def crossgrad_ops() -> list[OpSpec]:
 #: Names under ``crossgrad.ops`` that are crossgrad's (its modules and helpers): a plugin
 #: namespace of one of these names could never be reached, so none may take one.
 NAMESPACES_TAKEN = frozenset(
-    {n for n in vars(crossgrad.ops) if not n.startswith("__")}
-    | {m.name for m in pkgutil.iter_modules(crossgrad.ops.__path__)})
+    {n for n in vars(crossgrad.ops) if not n.startswith("__")} | crossgrad.ops._SUBMODULES)

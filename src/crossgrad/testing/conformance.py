@@ -187,7 +187,7 @@ def conformance_tests(plugin: str) -> type:
             reason = known_gap(module, case, backend, check)
             if reason is not None:
                 pytest.skip(f"{case.name} on {backend} ({check}): {reason}")
-            getattr(optable, f"check_{check}")(case)
+            optable.run_check(check, case)
 
         test.__doc__ = f"The {check} check of crossgrad's op table, on the plugin's cases."
         return pytest.mark.parametrize("module, case", params(check))(test)
@@ -215,14 +215,11 @@ def conformance_tests(plugin: str) -> type:
         def test_backends_agree(self, module: str, case: OpCase,
                                 request: pytest.FixtureRequest) -> None:
             """Every selected usable backend agrees with the NumPy float64 reference."""
-            from crossgrad.testing.pytest_plugin import selected_backends
-
             order = 2 if case.grad and case.gradgrad else 1 if case.grad else 0
-            usable = registry.usable_backends()
-            backends = [b for b in selected_backends(request.config)
-                        if b in usable and known_gap(module, case, b) is None]
+            backends = [b for b in _selected_usable(request)
+                        if known_gap(module, case, b) is None]
             if not backends:
-                pytest.skip("no selected backend is usable here")
+                pytest.skip("no selected usable backend runs this case")
             inputs = case.make_inputs()
             constants = [i for i, (f, d) in enumerate(zip(case.is_float(),
                                                           case.differentiable()))
@@ -239,15 +236,24 @@ def conformance_tests(plugin: str) -> type:
                               request: pytest.FixtureRequest) -> None:
             """Each declared bad input raises the same crossgrad error on every selected
             usable backend."""
-            from crossgrad.testing.pytest_plugin import selected_backends
-
-            usable = registry.usable_backends()
-            backends = [b for b in selected_backends(request.config) if b in usable]
-            if not backends:
-                pytest.skip("no selected backend is usable here")
-            failed = [r.reason for r in check_error_case(module, error, backends)
+            failed = [r.reason for r in check_error_case(module, error,
+                                                         _selected_usable(request))
                       if r.status == "failed"]
             assert not failed, "\n".join(str(f) for f in failed)
 
     Conformance.__name__ = Conformance.__qualname__ = f"TestConformance[{plugin}]"
     return Conformance
+
+
+def _selected_usable(request: Any) -> list[str]:
+    """The backends this pytest run selected (``--backends``) that are usable here; skips
+    the test when there are none."""
+    import pytest
+
+    from crossgrad.testing.pytest_plugin import selected_backends
+
+    usable = registry.usable_backends()
+    found = [b for b in selected_backends(request.config) if b in usable]
+    if not found:
+        pytest.skip("no selected backend is usable here")
+    return found

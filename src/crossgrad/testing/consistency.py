@@ -251,9 +251,8 @@ def known_gap(module: str, case: OpCase, backend: str, check: str | None = None
     reason = case.skip_reason(backend, check)
     if reason is not None:
         return reason
-    gaps = registry.all_backends()[backend].known_gaps if backend in registry.all_backends() \
-        else {}
-    for key, why in gaps.items():
+    found = registry.all_backends().get(backend)
+    for key, why in (found.known_gaps if found is not None else {}).items():
         selector, gap_check = parse_gap(key)
         if (not gap_check or gap_check == check) and _matches(selector, module, case):
             return f"known gap of the {backend} backend: {why}"

@@ -23,9 +23,9 @@ from crossgrad.ops.creation import from_numpy, tensor
 from crossgrad.plugins.registry import get_backend
 from crossgrad.testing.compare import assert_close, default_tolerances
 from crossgrad.testing.gradcheck import gradcheck, gradgradcheck, max_gradient_error
-from crossgrad.testing.opcase import Arg, OpCase
+from crossgrad.testing.opcase import CHECKS, Arg, OpCase
 
-__all__ = ["to_tensors", "check_forward", "check_float32", "check_noncontiguous",
+__all__ = ["to_tensors", "run_check", "check_forward", "check_float32", "check_noncontiguous",
            "check_grad", "check_gradgrad", "applicable_checks", "Measurement",
            "measure_forward", "measure_grad", "measure_gradgrad"]
 
@@ -58,6 +58,16 @@ def to_tensors(case: OpCase, arrays: list[np.ndarray], requires_grad: bool = Tru
         else:
             out.append(tensor(a))
     return out
+
+
+def run_check(check: str, case: OpCase) -> None:
+    """Run the check named ``check`` (one of :data:`~crossgrad.testing.opcase.CHECKS`) on
+    ``case``: ``run_check("grad", case)`` is ``check_grad(case)``."""
+    if check not in CHECKS:
+        raise ValueError(f"run_check: unknown check={check!r}; choose one of "
+                         f"{', '.join(CHECKS)}")
+    {"forward": check_forward, "float32": check_float32, "noncontiguous": check_noncontiguous,
+     "grad": check_grad, "gradgrad": check_gradgrad}[check](case)
 
 
 def check_forward(case: OpCase) -> None:
