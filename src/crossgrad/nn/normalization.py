@@ -44,6 +44,14 @@ def _affine(op: str, name: str, t: Tensor | None, expected: tuple[int, ...],
     return t
 
 
+def _expect_channels(op: str, input: Tensor) -> None:  # noqa: A002
+    """Raise unless ``input`` is laid out (N, C, ...)."""
+    if input.ndim < 2:
+        raise ShapeError(f"{op}: input must have at least 2 dims (N, C, ...), received "
+                         f"input.shape={input.shape}",
+                         hint="add a batch dim with input.unsqueeze(0)")
+
+
 def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """``(x - mean) / sqrt(var + eps)`` over ``dims`` (biased variance), the mean, the var."""
     mean = x.mean(dims, keepdim=True)  # type: ignore[attr-defined]
@@ -75,10 +83,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
     """
     op = "batch_norm"
     input = floating(input, op)
-    if input.ndim < 2:
-        raise ShapeError(f"{op}: input must have at least 2 dims (N, C, ...), received "
-                         f"input.shape={input.shape}",
-                         hint="add a batch dim with input.unsqueeze(0)")
+    _expect_channels(op, input)
     channels = input.shape[1]
     stat_shape = (1, channels) + (1,) * (input.ndim - 2)
     dims = (0, *range(2, input.ndim))
@@ -162,10 +167,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     """
     op = "group_norm"
     input = floating(input, op)
-    if input.ndim < 2:
-        raise ShapeError(f"{op}: input must have at least 2 dims (N, C, ...), received "
-                         f"input.shape={input.shape}",
-                         hint="add a batch dim with input.unsqueeze(0)")
+    _expect_channels(op, input)
     channels = input.shape[1]
     if num_groups <= 0 or channels % num_groups:
         raise ShapeError(f"{op}: the channel count must be divisible by num_groups, received "

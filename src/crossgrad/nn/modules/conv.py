@@ -8,6 +8,7 @@ from typing import Any
 from crossgrad.core.tensor import Tensor
 from crossgrad.nn import init
 from crossgrad.nn.module import Module
+from crossgrad.nn.modules.linear import uniform_bias_
 from crossgrad.nn.parameter import Parameter
 from crossgrad.ops import conv as F
 from crossgrad.ops.creation import empty
@@ -62,8 +63,7 @@ class _ConvNd(Module):
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+            uniform_bias_(self.bias, fan_in)
 
     def extra_repr(self) -> str:
         n = self._dims

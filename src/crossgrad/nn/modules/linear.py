@@ -59,9 +59,7 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
-            init.uniform_(self.bias, -bound, bound)
+            uniform_bias_(self.bias, self.in_features)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.linear(input, self.weight, self.bias)
@@ -107,3 +105,10 @@ class Bilinear(Module):
     def extra_repr(self) -> str:
         return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
                 f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+def uniform_bias_(bias: Tensor, fan_in: int) -> None:
+    """PyTorch's bias init of Linear and the convolutions: U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    zeros when fan_in is 0."""
+    bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+    init.uniform_(bias, -bound, bound)
