@@ -34,14 +34,21 @@ BASES = ["torch", "numpy-by-hand", "jax-by-hand", "jax-jit"]
 def measure(bench_dir: Path, args: list[str], env: dict[str, str]) -> float | None:
     """Run one workload process and return its figure, or None if it failed."""
     try:
-        out = subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                             env=env, timeout=600, cwd=bench_dir)
+        out = subprocess.run(
+            [sys.executable, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+            cwd=bench_dir,
+        )
     except subprocess.TimeoutExpired:
         return None
     lines = out.stdout.strip().splitlines()
     if out.returncode != 0 or not lines:
-        print(f"  ! {' '.join(args)} failed: {out.stderr.strip().splitlines()[-1:]}",
-              file=sys.stderr)
+        print(
+            f"  ! {' '.join(args)} failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr
+        )
         return None
     return float(lines[-1].split()[-1])
 
@@ -51,8 +58,11 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reps", type=int, default=30)
     parser.add_argument("--only", default="chain,mlp,mem")
-    parser.add_argument("--backends", default="numpy",
-                        help="crossgrad backends to time, comma-separated (numpy, jax)")
+    parser.add_argument(
+        "--backends",
+        default="numpy",
+        help="crossgrad backends to time, comma-separated (numpy, jax)",
+    )
     parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     args = parser.parse_args()
     if not (args.bench_dir / "anchor_workloads.py").exists():
@@ -66,8 +76,14 @@ def main() -> int:
         for fw in ANCHORS[wl]:
             jobs.append((fw, wl, ["anchor_workloads.py", fw, wl, *reps], env))
         for backend in args.backends.split(","):
-            jobs.append((f"crossgrad-{backend}", wl, ["crossgrad_workloads.py", wl, *reps],
-                         dict(env, CROSSGRAD_BACKEND=backend)))
+            jobs.append(
+                (
+                    f"crossgrad-{backend}",
+                    wl,
+                    ["crossgrad_workloads.py", wl, *reps],
+                    dict(env, CROSSGRAD_BACKEND=backend),
+                )
+            )
 
     figures: dict[tuple[str, str], list[float]] = {(f, w): [] for f, w, _, _ in jobs}
     for r in range(args.rounds):

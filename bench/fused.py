@@ -41,16 +41,16 @@ def crossgrad_steps(backend: str) -> dict[str, dict[str, Callable[[], None]]]:
     rng = np.random.default_rng(0)
     with crossgrad.use_backend(backend):
         x = crossgrad.tensor(rng.standard_normal(SHAPE).astype(np.float32), requires_grad=True)
-        up = crossgrad.tensor(rng.standard_normal(SHAPE).astype(np.float32),
-                              requires_grad=True)
+        up = crossgrad.tensor(rng.standard_normal(SHAPE).astype(np.float32), requires_grad=True)
         w = crossgrad.ones(SHAPE[1], requires_grad=True)
         target = crossgrad.tensor(rng.integers(0, SHAPE[1], SHAPE[0]))
     fused = crossgrad.ops.fused
     return {
         "rms_norm": {
             "fused": lambda: fused.rms_norm(x, w).sum().backward(),
-            "composed": lambda: (x * crossgrad.rsqrt((x * x).mean(-1, keepdim=True) + 1e-6)
-                                 * w).sum().backward(),
+            "composed": lambda: (
+                (x * crossgrad.rsqrt((x * x).mean(-1, keepdim=True) + 1e-6) * w).sum().backward()
+            ),
         },
         "swiglu": {
             "fused": lambda: fused.swiglu(x, up).sum().backward(),
@@ -88,10 +88,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--reps", type=int, default=50)
     args = parser.parse_args()
-    torch_figures = {op: best_time(step, args.rounds, args.reps)
-                     for op, step in torch_steps().items()}
-    print(f"{'op':22s} {'backend':8s} {'fused':>9s} {'composed':>9s} {'torch':>9s} "
-          f"{'vs composed':>12s} {'vs torch':>9s}")
+    torch_figures = {
+        op: best_time(step, args.rounds, args.reps) for op, step in torch_steps().items()
+    }
+    print(
+        f"{'op':22s} {'backend':8s} {'fused':>9s} {'composed':>9s} {'torch':>9s} "
+        f"{'vs composed':>12s} {'vs torch':>9s}"
+    )
     for backend in args.backends.split(","):
         for op, steps in crossgrad_steps(backend).items():
             fused = best_time(steps["fused"], args.rounds, args.reps)
@@ -99,8 +102,10 @@ def main() -> None:
             torch_ms = torch_figures.get(op)
             torch_cell = f"{torch_ms:7.3f}ms" if torch_ms else f"{'-':>9s}"
             ratio = f"{fused / torch_ms:8.2f}x" if torch_ms else f"{'-':>9s}"
-            print(f"{op:22s} {backend:8s} {fused:7.3f}ms {composed:7.3f}ms {torch_cell} "
-                  f"{fused / composed:11.2f}x {ratio}")
+            print(
+                f"{op:22s} {backend:8s} {fused:7.3f}ms {composed:7.3f}ms {torch_cell} "
+                f"{fused / composed:11.2f}x {ratio}"
+            )
 
 
 if __name__ == "__main__":

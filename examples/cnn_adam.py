@@ -15,7 +15,7 @@ def make_images(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarra
     images = 0.3 * rng.standard_normal((n, 1, 8, 8))
     for i, label in enumerate(labels):
         top, left = 4 * (label // 2) + rng.integers(0, 3), 4 * (label % 2) + rng.integers(0, 3)
-        images[i, 0, top:top + 2, left:left + 2] += 1.0
+        images[i, 0, top : top + 2, left : left + 2] += 1.0
     return images.astype(np.float32), labels
 
 
@@ -25,9 +25,14 @@ test_x, test_y = make_images(128, rng)
 
 crossgrad.manual_seed(0)
 model = nn.Sequential(
-    nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-    nn.Flatten(), nn.Linear(16 * 2 * 2, 4),
+    nn.Conv2d(1, 8, 3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
+    nn.Conv2d(8, 16, 3, padding=1),
+    nn.ReLU(),
+    nn.MaxPool2d(2),
+    nn.Flatten(),
+    nn.Linear(16 * 2 * 2, 4),
 )
 optimizer = crossgrad.optim.Adam(model.parameters(), lr=1e-2)
 loss_fn = nn.CrossEntropyLoss()

@@ -53,9 +53,11 @@ def mlp_data() -> tuple[np.ndarray, ...]:
     """x (8, 5), w1 (16, 5), b1 (16,), w2 (3, 16), b2 (3,) float32 and int64 targets (8,)."""
     rng = np.random.default_rng(1)
     f32 = np.float32
-    return (rng.standard_normal((8, 5)).astype(f32),
-            (0.4 * rng.standard_normal((16, 5))).astype(f32),
-            (0.1 * rng.standard_normal(16)).astype(f32),
-            (0.3 * rng.standard_normal((3, 16))).astype(f32),
-            (0.1 * rng.standard_normal(3)).astype(f32),
-            rng.integers(0, 3, 8))
+    return (
+        rng.standard_normal((8, 5)).astype(f32),
+        (0.4 * rng.standard_normal((16, 5))).astype(f32),
+        (0.1 * rng.standard_normal(16)).astype(f32),
+        (0.3 * rng.standard_normal((3, 16))).astype(f32),
+        (0.1 * rng.standard_normal(3)).astype(f32),
+        rng.integers(0, 3, 8),
+    )

@@ -36,8 +36,9 @@ def test_a_wrong_kernel_fails_the_check_and_names_the_case(capsys, monkeypatch):
 
 def test_a_wrong_backward_kernel_fails_the_grad_check(capsys, monkeypatch):
     numpy_backend = crossgrad.get_backend("numpy")
-    monkeypatch.setitem(numpy_backend.kernels, "tanh_backward",
-                        lambda xp, g, y: g * (1 - y * y) * 1.01)
+    monkeypatch.setitem(
+        numpy_backend.kernels, "tanh_backward", lambda xp, g, y: g * (1 - y * y) * 1.01
+    )
     status = main(["check", "--backends", "numpy", "--ops", "elementwise::tanh"])
     out = capsys.readouterr().out
     assert status == 1
@@ -52,7 +53,9 @@ def test_json_lists_one_object_per_case_and_backend(capsys):
     results = json.loads(capsys.readouterr().out)
     assert status == 0
     assert [(r["id"], r["backend"], r["status"]) for r in results] == [
-        ("elementwise::exp-0d", "numpy", "passed"), ("reduce::sum-int", "numpy", "passed")]
+        ("elementwise::exp-0d", "numpy", "passed"),
+        ("reduce::sum-int", "numpy", "passed"),
+    ]
     assert results[0]["grad"]["status"] == "passed"
     assert 0 < results[0]["grad"]["max_abs_error"] < 1e-6
     assert results[1]["grad"]["status"] is None  # integer input: no gradient to check
@@ -85,9 +88,12 @@ def test_a_named_unusable_backend_is_shown_as_skipped_with_the_reason(capsys, mo
 
 
 def test_the_console_command_runs_the_check():
-    done = subprocess.run([sys.executable, "-m", "crossgrad.cli", "check", "--backends",
-                           "numpy", "--ops", "tanh"], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "crossgrad.cli", "check", "--backends", "numpy", "--ops", "tanh"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "tanh-3d" in done.stdout
     assert "0 failed" in done.stdout.splitlines()[-2]

@@ -64,8 +64,9 @@ def test_cnn_without_conv2d_is_a_clear_error(capsys):
 
 def test_missing_extra_names_the_pip_command(monkeypatch, capsys):
     def missing(module, package, why):
-        raise demo.MissingExtraError(f"crossgrad demo: {why} needs {package}\n"
-                                     f"hint: {demo._EXTRA_HINT}")
+        raise demo.MissingExtraError(
+            f"crossgrad demo: {why} needs {package}\nhint: {demo._EXTRA_HINT}"
+        )
 
     monkeypatch.setattr(demo, "_require", missing)
     assert cli.main(["demo", "--epochs", "1"]) == 2

@@ -53,6 +53,7 @@ def test_second_derivative_example():
 
 
 def test_crossgrad_info_lists_backends_and_blas():
-    out = subprocess.run([sys.executable, "-m", "crossgrad.cli", "info"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "crossgrad.cli", "info"], capture_output=True, text=True, check=True
+    ).stdout
     assert "numpy" in out and "usable" in out and "blas" in out

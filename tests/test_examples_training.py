@@ -13,8 +13,9 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 def _run_example(name: str, backend: str) -> str:
     env = {**os.environ, "CROSSGRAD_BACKEND": backend}
-    done = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True,
-                          text=True, env=env, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, env=env, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -17,8 +17,11 @@ MODULE_OF = {id(case): module for module, case in _CASES}
 
 
 def _params(check: str) -> list:
-    return [pytest.param(case, id=row_id) for row_id, case in ROWS
-            if check in optable.applicable_checks(case)]
+    return [
+        pytest.param(case, id=row_id)
+        for row_id, case in ROWS
+        if check in optable.applicable_checks(case)
+    ]
 
 
 def _skip_if_known_gap(case, backend: str, check: str) -> None:
@@ -60,8 +63,9 @@ def test_second_order_gradients_match_finite_differences(case, backend):
 @pytest.mark.parametrize("module", sorted(BROKEN) or [pytest.param(None, id="all")])
 def test_case_module_imports(module):
     if module is not None:
-        pytest.fail(f"tests/op_cases/{module}.py failed to import:\n{BROKEN[module]}",
-                    pytrace=False)
+        pytest.fail(
+            f"tests/op_cases/{module}.py failed to import:\n{BROKEN[module]}", pytrace=False
+        )
 
 
 def test_case_ids_are_unique():

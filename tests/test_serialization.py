@@ -32,11 +32,24 @@ def _state_dict():
 
 def _optimizer_state():
     return {
-        "state": {0: {"step": 3, "exp_avg": crossgrad.tensor([0.5, -0.5]),
-                      "exp_avg_sq": crossgrad.tensor([0.25, 0.25], dtype=crossgrad.float64)},
-                  1: {"step": 3, "momentum_buffer": None}},
-        "param_groups": [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 1],
-                          "nesterov": False, "name": "main", "eps": 1e-8}],
+        "state": {
+            0: {
+                "step": 3,
+                "exp_avg": crossgrad.tensor([0.5, -0.5]),
+                "exp_avg_sq": crossgrad.tensor([0.25, 0.25], dtype=crossgrad.float64),
+            },
+            1: {"step": 3, "momentum_buffer": None},
+        },
+        "param_groups": [
+            {
+                "lr": 0.1,
+                "betas": (0.9, 0.999),
+                "params": [0, 1],
+                "nesterov": False,
+                "name": "main",
+                "eps": 1e-8,
+            }
+        ],
     }
 
 
@@ -59,10 +72,15 @@ def _assert_same(actual, expected, on):
 
 
 @pytest.mark.parametrize("load_on", USABLE)
-@pytest.mark.parametrize("make", [_state_dict, _optimizer_state,
-                                  lambda: {"model": _state_dict(),
-                                           "optimizer": _optimizer_state(), "epoch": 3}],
-                         ids=["state_dict", "optimizer", "combined"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        _state_dict,
+        _optimizer_state,
+        lambda: {"model": _state_dict(), "optimizer": _optimizer_state(), "epoch": 3},
+    ],
+    ids=["state_dict", "optimizer", "combined"],
+)
 def test_round_trip_across_every_backend_pair(backend, load_on, make, tmp_path):
     for name in {backend, load_on}:
         if not crossgrad.get_backend(name).has_dtype(crossgrad.float16):
@@ -80,8 +98,13 @@ def test_load_defaults_to_the_current_backend(backend, tmp_path):
 
 def test_tensor_names_use_key_paths_with_escaping(tmp_path):
     path = tmp_path / "c.safetensors"
-    save({"model": {"fc1.weight": crossgrad.ones(1), "a/b~c": crossgrad.ones(1)},
-          "optimizer": _optimizer_state()}, path)
+    save(
+        {
+            "model": {"fc1.weight": crossgrad.ones(1), "a/b~c": crossgrad.ones(1)},
+            "optimizer": _optimizer_state(),
+        },
+        path,
+    )
     names = set(safetensors.numpy.load_file(path))
     assert {"model/fc1.weight", "model/a~1b~0c", "optimizer/state/0/exp_avg"} <= names
 
@@ -123,9 +146,11 @@ def test_save_rejects_values_it_cannot_store_without_writing(tmp_path):
 
 def test_foreign_safetensors_file_loads_as_a_flat_dict(backend, tmp_path):
     path = tmp_path / "foreign.safetensors"
-    safetensors.numpy.save_file({"layer.w": np.arange(4, dtype=np.float32),
-                                 "layer.b": np.ones(2, dtype=np.int64)}, path,
-                                metadata={"format": "pt"})
+    safetensors.numpy.save_file(
+        {"layer.w": np.arange(4, dtype=np.float32), "layer.b": np.ones(2, dtype=np.int64)},
+        path,
+        metadata={"format": "pt"},
+    )
     out = load(path)
     assert sorted(out) == ["layer.b", "layer.w"]
     assert out["layer.w"].dtype == crossgrad.float32 and out["layer.w"].backend == backend
@@ -242,21 +267,23 @@ def test_directory_is_refused(tmp_path):
 
 
 def test_unknown_dtype_is_refused(tmp_path):
-    path = _header_file(tmp_path, {"w": {"dtype": "BF16", "shape": [2],
-                                         "data_offsets": [0, 4]}}, b"\0" * 4)
+    path = _header_file(
+        tmp_path, {"w": {"dtype": "BF16", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4
+    )
     _checkpoint_error(path, "dtype BF16, which crossgrad has no dtype for")
 
 
 def test_offsets_that_do_not_fit_the_shape_are_refused(tmp_path):
-    path = _header_file(tmp_path, {"w": {"dtype": "F32", "shape": [2],
-                                         "data_offsets": [0, 4]}}, b"\0" * 4)
+    path = _header_file(
+        tmp_path, {"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"\0" * 4
+    )
     _checkpoint_error(path, "do not fit its shape")
 
 
 def _tamper_metadata(good, tmp_path, change):
     arrays = safetensors.numpy.load_file(good)
     raw = good.read_bytes()
-    header = json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])
+    header = json.loads(raw[8 : 8 + int.from_bytes(raw[:8], "little")])
     meta = header["__metadata__"]
     layout = json.loads(meta["crossgrad"])
     change(layout)
@@ -300,8 +327,10 @@ def test_model_and_optimizer_state_resume_on_another_backend(tmp_path):
     opt = crossgrad.optim.Adam(model.parameters(), lr=0.1)
     model(crossgrad.ones(4, 3)).sum().backward()
     opt.step()
-    save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 1},
-         tmp_path / "c.safetensors")
+    save(
+        {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 1},
+        tmp_path / "c.safetensors",
+    )
     for name in USABLE:
         ckpt = load(tmp_path / "c.safetensors", backend=name)
         restored = crossgrad.nn.Linear(3, 2).to(name)

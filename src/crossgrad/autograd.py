@@ -13,9 +13,18 @@ from crossgrad.core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_
 FunctionCtx = Node
 
 __all__ = [
-    "Function", "FunctionCtx", "once_differentiable", "grad", "backward", "no_grad",
-    "enable_grad", "set_grad_enabled", "is_grad_enabled", "detect_anomaly",
-    "gradcheck", "gradgradcheck",  # noqa: F822 - resolved lazily by __getattr__
+    "Function",
+    "FunctionCtx",
+    "once_differentiable",
+    "grad",
+    "backward",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "gradcheck",
+    "gradgradcheck",  # noqa: F822 - resolved lazily by __getattr__
 ]
 
 

@@ -32,8 +32,10 @@ def info() -> int:
     import crossgrad
     from crossgrad.plugins import registry
 
-    print(f"crossgrad {crossgrad.__version__} on Python {platform.python_version()} "
-          f"({platform.system()} {platform.machine()})")
+    print(
+        f"crossgrad {crossgrad.__version__} on Python {platform.python_version()} "
+        f"({platform.system()} {platform.machine()})"
+    )
     for dist in ("numpy", "pluggy", "array-api-compat"):
         print(f"  {dist:18s} {_version(dist)}")
     default = registry.get_backend()
@@ -53,8 +55,10 @@ def info() -> int:
         print(line + (f": {record.reason}" if record.reason else ""))
         for label, names in _registered(record):
             print(f"      {label}: {names}")
-    print("  (controls: CROSSGRAD_PLUGINS=a,b  CROSSGRAD_BLOCK_PLUGINS=c  "
-          "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD=1  CROSSGRAD_STRICT_PLUGINS=1)")
+    print(
+        "  (controls: CROSSGRAD_PLUGINS=a,b  CROSSGRAD_BLOCK_PLUGINS=c  "
+        "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD=1  CROSSGRAD_STRICT_PLUGINS=1)"
+    )
     return 0
 
 
@@ -84,8 +88,9 @@ def _registered(record: PluginRecord) -> list[tuple[str, str]]:
     return found
 
 
-def check(backends: list[str] | None, ops: list[str] | None, as_json: bool,
-          plugin: str | None = None) -> int:
+def check(
+    backends: list[str] | None, ops: list[str] | None, as_json: bool, plugin: str | None = None
+) -> int:
     """Check every op case on the backends and print a table (or JSON) and a summary; with
     ``plugin``, that plugin's op cases and declared bad inputs instead of crossgrad's table.
 
@@ -114,9 +119,20 @@ def check(backends: list[str] | None, ops: list[str] | None, as_json: bool,
         progress.finish()
     if as_json:
         found = [r.to_dict() for r in report.results]
-        found += [{"id": r.id, "module": r.module, "case": r.case, "backend": r.backend,
-                   "status": r.status, "kind": "error", "raised": r.raised,
-                   "message": r.message, "reason": r.reason} for r in errors]
+        found += [
+            {
+                "id": r.id,
+                "module": r.module,
+                "case": r.case,
+                "backend": r.backend,
+                "status": r.status,
+                "kind": "error",
+                "raised": r.raised,
+                "message": r.message,
+                "reason": r.reason,
+            }
+            for r in errors
+        ]
         print(json.dumps(found, indent=1))
     else:
         _print_report(report)
@@ -135,9 +151,11 @@ def _print_errors(errors: list[ErrorResult]) -> None:
             print(f"  bad input {r.id} on {r.backend}: {r.reason}")
     counts = {s: sum(r.status == s for r in errors) for s in ("passed", "failed", "skipped")}
     cases = len({r.id for r in errors})
-    print(f"bad inputs: {cases} case{'s' * (cases != 1)}: {counts['passed']} passed, "
-          f"{counts['failed']} failed, {counts['skipped']} skipped (same error class and "
-          "message on every backend, inputs unchanged)")
+    print(
+        f"bad inputs: {cases} case{'s' * (cases != 1)}: {counts['passed']} passed, "
+        f"{counts['failed']} failed, {counts['skipped']} skipped (same error class and "
+        "message on every backend, inputs unchanged)"
+    )
 
 
 def _print_report(report: Report) -> None:
@@ -150,8 +168,10 @@ def _print_report(report: Report) -> None:
         cells = {(r.id, r.backend): _cell(r) for r in report.results}
         names = [f"  {c.name}" for _, c in report.cases]
         name_width = min(max(len(n) for n in [*names, "case"]), _NAME_WIDTH)
-        widths = {b: max([len(b)] + [len(cells[f"{m}::{c.name}", b]) for m, c in report.cases])
-                  for b in columns}
+        widths = {
+            b: max([len(b)] + [len(cells[f"{m}::{c.name}", b]) for m, c in report.cases])
+            for b in columns
+        }
         print(_row("case", name_width, [(b, widths[b]) for b in columns]))
         module = None
         for (m, case), name in zip(report.cases, names):
@@ -172,8 +192,10 @@ def _print_report(report: Report) -> None:
             for line in lines[:_DETAIL_LINES]:
                 print(f"    {line}")
             if len(lines) > _DETAIL_LINES:
-                print(f"    ... ({len(lines) - _DETAIL_LINES} more lines: run the op's test, "
-                      "or crossgrad.testing.optable.check_*, for all of it)")
+                print(
+                    f"    ... ({len(lines) - _DETAIL_LINES} more lines: run the op's test, "
+                    "or crossgrad.testing.optable.check_*, for all of it)"
+                )
     for module, trace in report.broken_modules.items():
         print(f"\ncase module {module!r} failed to import:\n{trace}")
     print(("\n" if columns or failed else "") + report.summary())
@@ -194,7 +216,7 @@ def _cell(r: CaseResult) -> str:
     """``ok    fwd 2e-16  grad 3e-10  gg ok``; a value over its tolerance ends in ``!``."""
     if r.status == "skipped":
         text = f"skip: {r.reason}"
-        return text if len(text) <= _SKIP_WIDTH else text[:_SKIP_WIDTH - 3] + "..."
+        return text if len(text) <= _SKIP_WIDTH else text[: _SKIP_WIDTH - 3] + "..."
     parts = ["ok" if r.status == "passed" else "FAIL"]
     for check, label in (("forward", "fwd"), ("grad", "grad")):
         m = r.measurements().get(check)
@@ -253,24 +275,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("info", help="versions, backends, BLAS and plugins")
     check_parser = commands.add_parser(
-        "check", help="check every op on every backend against NumPy and finite differences",
+        "check",
+        help="check every op on every backend against NumPy and finite differences",
         description="Run crossgrad's op table on each backend: float64 forward against the "
         "NumPy reference, gradients against central differences, second-order gradients "
-        "where the case allows. Exit status 1 on any failure.")
-    check_parser.add_argument("--backends", type=_names, metavar="NAMES",
-                              help="comma-separated backends (default: every usable one)")
-    check_parser.add_argument("--ops", type=_names, metavar="NAMES",
-                              help="comma-separated case modules (reduce), ops (sum) or "
-                              "case names (sum-dim1-keepdim)")
-    check_parser.add_argument("--plugin", metavar="NAME",
-                              help="check an installed plugin's op cases and declared bad "
-                              "inputs instead (entry-point name, distribution or namespace)")
-    check_parser.add_argument("--json", action="store_true",
-                              help="print one JSON object per case and backend instead")
+        "where the case allows. Exit status 1 on any failure.",
+    )
+    check_parser.add_argument(
+        "--backends",
+        type=_names,
+        metavar="NAMES",
+        help="comma-separated backends (default: every usable one)",
+    )
+    check_parser.add_argument(
+        "--ops",
+        type=_names,
+        metavar="NAMES",
+        help="comma-separated case modules (reduce), ops (sum) or case names (sum-dim1-keepdim)",
+    )
+    check_parser.add_argument(
+        "--plugin",
+        metavar="NAME",
+        help="check an installed plugin's op cases and declared bad "
+        "inputs instead (entry-point name, distribution or namespace)",
+    )
+    check_parser.add_argument(
+        "--json", action="store_true", help="print one JSON object per case and backend instead"
+    )
     demo_parser = commands.add_parser(
-        "demo", help="train a classifier on scikit-learn's handwritten digits",
+        "demo",
+        help="train a classifier on scikit-learn's handwritten digits",
         description="Train an MLP (or a CNN) on the 1797 8x8 digits bundled with scikit-learn "
-        "and report the test accuracy. Needs: pip install 'crossgrad[examples]'.")
+        "and report the test accuracy. Needs: pip install 'crossgrad[examples]'.",
+    )
     demo.add_arguments(demo_parser)
     args = parser.parse_args(argv)
     if args.command == "demo":

@@ -29,8 +29,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DemoError", "MissingExtraError", "add_arguments", "load_data", "build_model", "run",
-           "main"]
+__all__ = [
+    "DemoError",
+    "MissingExtraError",
+    "add_arguments",
+    "load_data",
+    "build_model",
+    "run",
+    "main",
+]
 
 _EXTRA_HINT = "pip install 'crossgrad[examples]'"
 _TEST_FRACTION = 0.2
@@ -51,32 +58,55 @@ def _require(module: str, package: str, why: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        raise MissingExtraError(f"crossgrad demo: {why} needs {package}, which is not "
-                                f"installed ({e})\nhint: {_EXTRA_HINT}") from e
+        raise MissingExtraError(
+            f"crossgrad demo: {why} needs {package}, which is not "
+            f"installed ({e})\nhint: {_EXTRA_HINT}"
+        ) from e
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the demo's options to ``parser`` (the ``crossgrad demo`` subcommand's parser)."""
-    parser.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
-                        help="mlp: 64-128-10 with ReLU (default); cnn: two 3x3 convolutions "
-                        "and a max pool (needs crossgrad.nn.Conv2d)")
-    parser.add_argument("--backend", default=None,
-                        help="array backend (default: $CROSSGRAD_BACKEND, else numpy)")
+    parser.add_argument(
+        "--model",
+        choices=("mlp", "cnn"),
+        default="mlp",
+        help="mlp: 64-128-10 with ReLU (default); cnn: two 3x3 convolutions "
+        "and a max pool (needs crossgrad.nn.Conv2d)",
+    )
+    parser.add_argument(
+        "--backend", default=None, help="array backend (default: $CROSSGRAD_BACKEND, else numpy)"
+    )
     parser.add_argument("--epochs", type=_positive_int, default=30, help="default: 30")
     parser.add_argument("--batch-size", type=_positive_int, default=32, help="default: 32")
-    parser.add_argument("--lr", type=float, default=3e-3,
-                        help="Adam's initial learning rate, annealed to 0 over the epochs "
-                        "on a cosine (default: 0.003)")
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seeds the initial weights and the shuffling; the train/test "
-                        "split is fixed (default: 0)")
-    parser.add_argument("--plot", metavar="PNG", default=None,
-                        help="save the loss and accuracy per epoch to this image")
-    parser.add_argument("--save", metavar="PATH", default=None,
-                        help="save the trained model's state_dict here (safetensors, "
-                        "load it with crossgrad.load)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="no progress bar on stderr")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=3e-3,
+        help="Adam's initial learning rate, annealed to 0 over the epochs "
+        "on a cosine (default: 0.003)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seeds the initial weights and the shuffling; the train/test "
+        "split is fixed (default: 0)",
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="PNG",
+        default=None,
+        help="save the loss and accuracy per epoch to this image",
+    )
+    parser.add_argument(
+        "--save",
+        metavar="PATH",
+        default=None,
+        help="save the trained model's state_dict here (safetensors, load it with crossgrad.load)",
+    )
+    parser.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bar on stderr"
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -112,15 +142,20 @@ def build_model(kind: str) -> Any:
     if kind == "cnn":
         missing = [name for name in ("Conv2d", "MaxPool2d") if not hasattr(nn, name)]
         if missing:
-            raise DemoError(f"crossgrad demo: --model cnn needs crossgrad.nn.Conv2d and "
-                             f"MaxPool2d, and this crossgrad lacks {', '.join(missing)}\n"
-                             f"hint: use --model mlp")
+            raise DemoError(
+                f"crossgrad demo: --model cnn needs crossgrad.nn.Conv2d and "
+                f"MaxPool2d, and this crossgrad lacks {', '.join(missing)}\n"
+                f"hint: use --model mlp"
+            )
         return nn.Sequential(
             nn.Unflatten(1, (1, 8, 8)),
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
             nn.MaxPool2d(2),
-            nn.Flatten(), nn.Linear(32 * 4 * 4, 10),
+            nn.Flatten(),
+            nn.Linear(32 * 4 * 4, 10),
         )
     raise DemoError(f"crossgrad demo: unknown model {kind!r}; valid choices: mlp, cnn")
 
@@ -157,8 +192,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         crossgrad.manual_seed(args.seed)
         model = build_model(args.model)
     model.to(backend_name)
-    train = TensorDataset(crossgrad.tensor(x_train, backend=backend_name),
-                          crossgrad.tensor(y_train, backend=backend_name))
+    train = TensorDataset(
+        crossgrad.tensor(x_train, backend=backend_name),
+        crossgrad.tensor(y_train, backend=backend_name),
+    )
     loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, generator=args.seed)
     inputs = crossgrad.tensor(x_test, backend=backend_name)
     optimizer = Adam(model.parameters(), lr=args.lr)
@@ -169,8 +206,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for epoch in range(1, args.epochs + 1):
         model.train()
         total, seen = 0.0, 0
-        bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", leave=False, unit="batch",
-                   file=sys.stderr, disable=None if args.progress else True)
+        bar = tqdm(
+            loader,
+            desc=f"epoch {epoch}/{args.epochs}",
+            leave=False,
+            unit="batch",
+            file=sys.stderr,
+            disable=None if args.progress else True,
+        )
         for x, y in bar:
             optimizer.zero_grad()
             loss = loss_fn(model(x), y)
@@ -182,19 +225,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         scheduler.step()
         accuracy = _accuracy(model, inputs, y_test)
         history.append({"epoch": epoch, "loss": total / seen, "accuracy": accuracy})
-        print(f"epoch {epoch:3d}  train loss {total / seen:.4f}  test accuracy "
-              f"{accuracy:.1%}", flush=True)
+        print(
+            f"epoch {epoch:3d}  train loss {total / seen:.4f}  test accuracy {accuracy:.1%}",
+            flush=True,
+        )
     seconds = time.perf_counter() - start
-    print(f"test accuracy {history[-1]['accuracy']:.1%} ({backend_name} backend, "
-          f"{seconds:.1f} s)")
+    print(f"test accuracy {history[-1]['accuracy']:.1%} ({backend_name} backend, {seconds:.1f} s)")
     if args.save:
         crossgrad.save(model.state_dict(), args.save)
         print(f"saved the model's state_dict to {args.save}")
     if args.plot:
         _plot(history, args.plot, f"{args.model} on digits, {backend_name} backend")
         print(f"saved the training curves to {args.plot}")
-    return {"accuracy": history[-1]["accuracy"], "seconds": seconds, "backend": backend_name,
-            "history": history}
+    return {
+        "accuracy": history[-1]["accuracy"],
+        "seconds": seconds,
+        "backend": backend_name,
+        "history": history,
+    }
 
 
 def _accuracy(model: Any, inputs: Any, labels: np.ndarray) -> float:

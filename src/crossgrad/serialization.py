@@ -40,9 +40,17 @@ _MARKER = "crossgrad"
 # safetensors' own cap on the JSON header; a larger length field is corrupt or hostile.
 _MAX_HEADER_BYTES = 100 * 2**20
 # safetensors dtype codes crossgrad has a dtype for.
-_SAFETENSORS_DTYPES = {"BOOL": "bool", "U8": "uint8", "I8": "int8", "I16": "int16",
-                       "I32": "int32", "I64": "int64", "F16": "float16", "F32": "float32",
-                       "F64": "float64"}
+_SAFETENSORS_DTYPES = {
+    "BOOL": "bool",
+    "U8": "uint8",
+    "I8": "int8",
+    "I16": "int16",
+    "I32": "int32",
+    "I64": "int64",
+    "F16": "float16",
+    "F32": "float32",
+    "F64": "float64",
+}
 _SAFE_HINT = "re-save it from the program that made it with crossgrad.save, or restore a copy"
 
 
@@ -62,8 +70,10 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
     """
     arrays: dict[str, np.ndarray] = {}
     structure = _encode(obj, [], arrays)
-    metadata = {"format": _MARKER,
-                _MARKER: json.dumps({"version": FORMAT_VERSION, "root": structure})}
+    metadata = {
+        "format": _MARKER,
+        _MARKER: json.dumps({"version": FORMAT_VERSION, "root": structure}),
+    }
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
@@ -99,32 +109,41 @@ def _encode(value: Any, keys: list[str], arrays: dict[str, np.ndarray]) -> Any:
         data = value.detach().numpy()
         # safetensors writes the raw buffer, so views (x.T) must be made contiguous first.
         arrays[name] = data if data.flags.c_contiguous else data.copy(order="C")
-        return {"tensor": name, "dtype": value.dtype.name, "shape": list(value.shape),
-                "requires_grad": value.requires_grad}
+        return {
+            "tensor": name,
+            "dtype": value.dtype.name,
+            "shape": list(value.shape),
+            "requires_grad": value.requires_grad,
+        }
     if isinstance(value, dict):
         items = []
         for key, item in value.items():
             if isinstance(key, bool) or not isinstance(key, (str, int)):
-                raise TypeError(f"save: dict keys must be str or int, received key {key!r} "
-                                f"of type {type(key).__name__} at {_where(keys)}\n"
-                                f"hint: convert the key to a str")
+                raise TypeError(
+                    f"save: dict keys must be str or int, received key {key!r} "
+                    f"of type {type(key).__name__} at {_where(keys)}\n"
+                    f"hint: convert the key to a str"
+                )
             items.append([key, _encode(item, [*keys, str(key)], arrays)])
         return {"dict": items}
     if isinstance(value, (list, tuple)):
         kind = "tuple" if isinstance(value, tuple) else "list"
         return {kind: [_encode(item, [*keys, str(i)], arrays) for i, item in enumerate(value)]}
-    raise TypeError(f"save: cannot store a value of type {type(value).__name__} at "
-                    f"{_where(keys)}; checkpoints hold tensors, numbers, strings, bools, None "
-                    f"and dicts/lists/tuples of them\nhint: convert it to one of these, e.g. "
-                    f"a tensor or a str")
+    raise TypeError(
+        f"save: cannot store a value of type {type(value).__name__} at "
+        f"{_where(keys)}; checkpoints hold tensors, numbers, strings, bools, None "
+        f"and dicts/lists/tuples of them\nhint: convert it to one of these, e.g. "
+        f"a tensor or a str"
+    )
 
 
 def _where(keys: list[str]) -> str:
     return "/".join(keys) if keys else "the top level"
 
 
-def load(path: str | os.PathLike[str], backend: Any = None,
-         max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+def load(
+    path: str | os.PathLike[str], backend: Any = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Any:
     """Read a checkpoint written by ``save``, creating its tensors on ``backend``.
 
     ``backend`` defaults to the current default backend; a checkpoint written on one
@@ -148,8 +167,11 @@ def load(path: str | os.PathLike[str], backend: Any = None,
     arrays = _read_arrays(path)
     meta = header.get("__metadata__") or {}
     if meta.get("format") != _MARKER or _MARKER not in meta:
-        return {name: _to_tensor(path, name, arrays[name], backend, None, False)
-                for name in header if name != "__metadata__"}
+        return {
+            name: _to_tensor(path, name, arrays[name], backend, None, False)
+            for name in header
+            if name != "__metadata__"
+        }
     layout = _layout(path, meta[_MARKER])
     try:
         return _decode(path, layout["root"], arrays, backend)
@@ -164,29 +186,43 @@ def _corrupt(path: str, problem: str, hint: str = _SAFE_HINT) -> CheckpointError
 def _read_header(path: str, max_bytes: int) -> dict[str, Any]:
     """The file's JSON header, after checking that the file can hold what it describes."""
     if os.path.isdir(path):
-        raise CheckpointError(f"load: {path!r} is a directory, not a checkpoint file",
-                              hint="pass the path of the .safetensors file")
+        raise CheckpointError(
+            f"load: {path!r} is a directory, not a checkpoint file",
+            hint="pass the path of the .safetensors file",
+        )
     size = os.stat(path).st_size  # FileNotFoundError for a missing path, as in PyTorch
     if size > max_bytes:
         raise CheckpointError(
             f"load: {path!r} is {size} bytes, larger than the limit max_bytes={max_bytes}",
-            hint="if you trust this file's size, pass a larger max_bytes= to load")
+            hint="if you trust this file's size, pass a larger max_bytes= to load",
+        )
     with open(path, "rb") as f:
         head = f.read(8)
         if size < 8:
-            raise _corrupt(path, f"it is {size} bytes long, too short for a safetensors "
-                           f"header (8 bytes of length, then JSON)", _foreign_hint(head))
+            raise _corrupt(
+                path,
+                f"it is {size} bytes long, too short for a safetensors "
+                f"header (8 bytes of length, then JSON)",
+                _foreign_hint(head),
+            )
         header_len = int.from_bytes(head, "little")
         if header_len > _MAX_HEADER_BYTES or 8 + header_len > size:
-            raise _corrupt(path, f"its first 8 bytes give a header of {header_len} bytes, "
-                           f"but the file is {size} bytes long (truncated, or not a "
-                           f"safetensors file)", _foreign_hint(head))
+            raise _corrupt(
+                path,
+                f"its first 8 bytes give a header of {header_len} bytes, "
+                f"but the file is {size} bytes long (truncated, or not a "
+                f"safetensors file)",
+                _foreign_hint(head),
+            )
         text = f.read(header_len)
     try:
         header = json.loads(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _corrupt(path, "its header is not valid JSON (corrupt, or not a safetensors "
-                       "file)", _foreign_hint(head)) from None
+        raise _corrupt(
+            path,
+            "its header is not valid JSON (corrupt, or not a safetensors file)",
+            _foreign_hint(head),
+        ) from None
     if not isinstance(header, dict):
         raise _corrupt(path, "its header is not a JSON object")
     _check_entries(path, header, data_bytes=size - 8 - header_len)
@@ -195,8 +231,10 @@ def _read_header(path: str, max_bytes: int) -> dict[str, Any]:
 
 def _foreign_hint(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80":
-        return ("this looks like a torch.save file; convert it where you trust it, with "
-                "safetensors.torch.save_file(state_dict, path), and load that file")
+        return (
+            "this looks like a torch.save file; convert it where you trust it, with "
+            "safetensors.torch.save_file(state_dict, path), and load that file"
+        )
     return "pass a file written by crossgrad.save or another safetensors writer"
 
 
@@ -212,21 +250,29 @@ def _check_entries(path: str, header: dict[str, Any], data_bytes: int) -> None:
             dtype, shape, (start, stop) = entry["dtype"], entry["shape"], entry["data_offsets"]
             count = int(np.prod(shape, dtype=np.int64)) if shape else 1
         except (TypeError, KeyError, ValueError):
-            raise _corrupt(path, f"the header entry of tensor {name!r} is malformed: "
-                           f"{entry!r}") from None
+            raise _corrupt(
+                path, f"the header entry of tensor {name!r} is malformed: {entry!r}"
+            ) from None
         if dtype not in _SAFETENSORS_DTYPES:
             raise CheckpointError(
                 f"load: {path!r}: tensor {name!r} has dtype {dtype}, which crossgrad has no "
                 f"dtype for; known: {', '.join(_SAFETENSORS_DTYPES)}",
-                hint="convert the tensor to float32 (or another listed dtype) and save again")
+                hint="convert the tensor to float32 (or another listed dtype) and save again",
+            )
         itemsize = np.dtype(_SAFETENSORS_DTYPES[dtype]).itemsize
         if not 0 <= start <= stop or stop - start != count * itemsize:
-            raise _corrupt(path, f"tensor {name!r} has data_offsets={[start, stop]}, which "
-                           f"do not fit its shape={shape} and dtype {dtype}")
+            raise _corrupt(
+                path,
+                f"tensor {name!r} has data_offsets={[start, stop]}, which "
+                f"do not fit its shape={shape} and dtype {dtype}",
+            )
         end = max(end, stop)
     if end > data_bytes:
-        raise _corrupt(path, f"its header lists {end} bytes of tensor data, but only "
-                       f"{data_bytes} follow the header (the file is truncated)")
+        raise _corrupt(
+            path,
+            f"its header lists {end} bytes of tensor data, but only "
+            f"{data_bytes} follow the header (the file is truncated)",
+        )
 
 
 def _read_arrays(path: str) -> dict[str, np.ndarray]:
@@ -241,14 +287,18 @@ def _layout(path: str, text: Any) -> dict[str, Any]:
         layout = json.loads(text)
     except (TypeError, ValueError, RecursionError):
         raise _corrupt(path, "its crossgrad metadata is not valid JSON") from None
-    if not isinstance(layout, dict) or "root" not in layout or not isinstance(
-            layout.get("version"), int):
+    if (
+        not isinstance(layout, dict)
+        or "root" not in layout
+        or not isinstance(layout.get("version"), int)
+    ):
         raise _corrupt(path, "its crossgrad metadata lacks a format version or root")
     if layout["version"] > FORMAT_VERSION:
         raise CheckpointError(
             f"load: {path!r} has checkpoint format version {layout['version']}; this "
             f"crossgrad reads versions up to {FORMAT_VERSION}",
-            hint="upgrade crossgrad to load it")
+            hint="upgrade crossgrad to load it",
+        )
     return layout
 
 
@@ -260,21 +310,24 @@ def _decode(path: str, node: Any, arrays: dict[str, np.ndarray], backend: Any) -
     if "tensor" in node:
         name = node["tensor"]
         if name not in arrays:
-            raise _corrupt(path, f"tensor {name!r} is listed in the metadata but missing "
-                           f"from the file")
+            raise _corrupt(
+                path, f"tensor {name!r} is listed in the metadata but missing from the file"
+            )
         array = arrays[name]
         if node.get("dtype") not in dtypes.BY_NAME or list(array.shape) != node.get("shape"):
-            raise _corrupt(path, f"tensor {name!r} is stored as {array.dtype}{list(array.shape)}"
-                           f" but the metadata says {node.get('dtype')}{node.get('shape')}")
-        return _to_tensor(path, name, array, backend, node["dtype"],
-                          node.get("requires_grad") is True)
+            raise _corrupt(
+                path,
+                f"tensor {name!r} is stored as {array.dtype}{list(array.shape)}"
+                f" but the metadata says {node.get('dtype')}{node.get('shape')}",
+            )
+        return _to_tensor(
+            path, name, array, backend, node["dtype"], node.get("requires_grad") is True
+        )
     if "dict" in node and isinstance(node["dict"], list):
         out = {}
         for item in node["dict"]:
-            if not (isinstance(item, list) and len(item) == 2
-                    and isinstance(item[0], (str, int))):
-                raise _corrupt(path, f"its crossgrad metadata has a malformed dict item: "
-                               f"{item!r}")
+            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))):
+                raise _corrupt(path, f"its crossgrad metadata has a malformed dict item: {item!r}")
             out[item[0]] = _decode(path, item[1], arrays, backend)
         return out
     for kind, make in (("list", list), ("tuple", tuple)):
@@ -283,11 +336,13 @@ def _decode(path: str, node: Any, arrays: dict[str, np.ndarray], backend: Any) -
     raise _corrupt(path, f"its crossgrad metadata has a malformed entry: {node!r}")
 
 
-def _to_tensor(path: str, name: str, array: np.ndarray, backend: Any, dtype: str | None,
-               requires_grad: bool) -> Tensor:
+def _to_tensor(
+    path: str, name: str, array: np.ndarray, backend: Any, dtype: str | None, requires_grad: bool
+) -> Tensor:
     if dtype is not None and dtypes.from_native(array.dtype) is not dtypes.BY_NAME[dtype]:
-        raise _corrupt(path, f"tensor {name!r} is stored as {array.dtype} but the metadata "
-                       f"says {dtype}")
+        raise _corrupt(
+            path, f"tensor {name!r} is stored as {array.dtype} but the metadata says {dtype}"
+        )
     # load_file returns fresh arrays; as_tensor keeps them on NumPy without a second copy.
     out = as_tensor(array, backend=backend)
     if requires_grad:

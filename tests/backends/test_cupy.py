@@ -39,8 +39,9 @@ def test_cupy_is_registered_and_says_why_it_is_unusable_or_runs():
         assert reason is None
     else:
         assert reason is not None
-        assert reason.startswith(("cupy is not installed", "no CUDA device",
-                                  "cupy failed to import"))
+        assert reason.startswith(
+            ("cupy is not installed", "no CUDA device", "cupy failed to import")
+        )
 
 
 def test_set_backend_cupy_without_a_gpu_lists_the_usable_backends_and_the_reason():
@@ -60,10 +61,8 @@ def test_importing_crossgrad_does_not_import_cupy():
     import subprocess
     import sys
 
-    code = ("import sys, crossgrad; crossgrad.tensor([1.0]) * 2; "
-            "print('cupy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = "import sys, crossgrad; crossgrad.tensor([1.0]) * 2; print('cupy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 

@@ -48,8 +48,16 @@ def test_float64_tensors_stay_float64(jax):
 def test_float_data_and_python_scalars_keep_the_default_float32():
     x = crossgrad.tensor([1.0, 2.0])
     assert x.dtype is crossgrad.float32
-    for y in (x + 1.5, x * 2, 2.0 ** x, x / 3.0, crossgrad.tensor([1, 2]) + 0.5,
-              crossgrad.zeros(2), crossgrad.rand(2), crossgrad.arange(0.0, 2.0)):
+    for y in (
+        x + 1.5,
+        x * 2,
+        2.0**x,
+        x / 3.0,
+        crossgrad.tensor([1, 2]) + 0.5,
+        crossgrad.zeros(2),
+        crossgrad.rand(2),
+        crossgrad.arange(0.0, 2.0),
+    ):
         assert y.dtype is crossgrad.float32
     assert crossgrad.tensor([1, 2]).dtype is crossgrad.int64
     assert crossgrad.arange(3).dtype is crossgrad.int64
@@ -178,6 +186,5 @@ def test_device_is_the_default_jax_device(jax):
 
 def test_import_crossgrad_alone_does_not_import_jax():
     code = "import sys, crossgrad; print('jax' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -92,8 +92,10 @@ def test_gradient_through_a_round_trip_is_differentiable_again(jnp):
 def test_op_on_numpy_and_jax_tensors_raises_naming_both_and_the_fix(jnp):
     a = crossgrad.tensor([1.0, 2.0], requires_grad=True)
     b = crossgrad.tensor([3.0, 4.0], backend="jax")
-    with pytest.raises(crossgrad.BackendMismatchError,
-                       match=r"mul: tensors on two backends: 'numpy' and 'jax'[\s\S]*\.to\("):
+    with pytest.raises(
+        crossgrad.BackendMismatchError,
+        match=r"mul: tensors on two backends: 'numpy' and 'jax'[\s\S]*\.to\(",
+    ):
         a * b
     with pytest.raises(crossgrad.BackendMismatchError, match=r"'jax' and 'numpy'"):
         b + a
@@ -132,11 +134,14 @@ def test_numpy_data_follows_the_default_backend(jnp):
 
 
 def test_creating_from_numpy_data_does_not_import_jax():
-    code = ("import sys, numpy as np, crossgrad\n"
-            "crossgrad.tensor(np.ones(2)); crossgrad.as_tensor(np.ones(2, dtype=np.int64))\n"
-            "crossgrad.tensor([1.0, 2.0]).to('numpy')\n"
-            "print(sorted(m for m in ('jax', 'jaxlib', 'cupy') if m in sys.modules))")
+    code = (
+        "import sys, numpy as np, crossgrad\n"
+        "crossgrad.tensor(np.ones(2)); crossgrad.as_tensor(np.ones(2, dtype=np.int64))\n"
+        "crossgrad.tensor([1.0, 2.0]).to('numpy')\n"
+        "print(sorted(m for m in ('jax', 'jaxlib', 'cupy') if m in sys.modules))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "CROSSGRAD_BACKEND"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.strip() == "[]"

@@ -43,18 +43,15 @@ def test_int32_plus_int64_is_int64(backend):
 
 
 def test_float32_plus_float64_is_float64_when_both_have_dims(backend):
-    assert (_t([1.0], crossgrad.float32) + _t([1.0], crossgrad.float64)).dtype \
-        is crossgrad.float64
+    assert (_t([1.0], crossgrad.float32) + _t([1.0], crossgrad.float64)).dtype is crossgrad.float64
 
 
 def test_float32_plus_0d_float64_tensor_stays_float32(backend):
-    assert (_t([1.0], crossgrad.float32) + _t(1.0, crossgrad.float64)).dtype \
-        is crossgrad.float32
+    assert (_t([1.0], crossgrad.float32) + _t(1.0, crossgrad.float64)).dtype is crossgrad.float32
 
 
 def test_int_tensor_plus_0d_float64_tensor_is_float64(backend):
-    assert (_t([1, 2], crossgrad.int64) + _t(0.5, crossgrad.float64)).dtype \
-        is crossgrad.float64
+    assert (_t([1, 2], crossgrad.int64) + _t(0.5, crossgrad.float64)).dtype is crossgrad.float64
 
 
 def test_bool_tensor_plus_int_scalar_is_int64(backend):

@@ -5,17 +5,20 @@ import pytest
 import crossgrad
 
 
-@pytest.mark.parametrize(("error", "builtin"), [
-    (crossgrad.ShapeError, ValueError),
-    (crossgrad.DTypeError, TypeError),
-    (crossgrad.BackendMismatchError, ValueError),
-    (crossgrad.BackendNotFoundError, LookupError),
-    (crossgrad.GraphError, RuntimeError),
-    (crossgrad.InplaceError, RuntimeError),
-    (crossgrad.GradientContractError, RuntimeError),
-    (crossgrad.AnomalyError, RuntimeError),
-    (crossgrad.CheckpointError, ValueError),
-])
+@pytest.mark.parametrize(
+    ("error", "builtin"),
+    [
+        (crossgrad.ShapeError, ValueError),
+        (crossgrad.DTypeError, TypeError),
+        (crossgrad.BackendMismatchError, ValueError),
+        (crossgrad.BackendNotFoundError, LookupError),
+        (crossgrad.GraphError, RuntimeError),
+        (crossgrad.InplaceError, RuntimeError),
+        (crossgrad.GradientContractError, RuntimeError),
+        (crossgrad.AnomalyError, RuntimeError),
+        (crossgrad.CheckpointError, ValueError),
+    ],
+)
 def test_each_error_is_also_a_builtin(error, builtin):
     assert issubclass(error, builtin)
     assert issubclass(error, crossgrad.CrossgradError)
@@ -65,8 +68,10 @@ def test_op_on_tensors_of_two_backends_raises_naming_both_and_the_fix():
     other = OtherBackend()
     a = crossgrad.tensor([1.0, 2.0], requires_grad=True, backend="numpy")
     b = Tensor._make(other.asarray([3.0, 4.0]), other)
-    with pytest.raises(crossgrad.BackendMismatchError,
-                       match=r"mul: tensors on two backends: 'numpy' and 'other'[\s\S]*\.to\("):
+    with pytest.raises(
+        crossgrad.BackendMismatchError,
+        match=r"mul: tensors on two backends: 'numpy' and 'other'[\s\S]*\.to\(",
+    ):
         a * b
     with pytest.raises(ValueError, match="two backends"):  # also a builtin ValueError
         crossgrad.matmul(a, b)

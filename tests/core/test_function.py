@@ -245,8 +245,10 @@ def test_backward_returning_too_many_gradients_raises_naming_the_function(backen
             return g * 2.0, g
 
     y = TooMany.apply(crossgrad.tensor([1.0], requires_grad=True))
-    with pytest.raises(crossgrad.GradientContractError,
-                       match=r"TooMany\.backward returned 2 gradients.*took 1 input"):
+    with pytest.raises(
+        crossgrad.GradientContractError,
+        match=r"TooMany\.backward returned 2 gradients.*took 1 input",
+    ):
         y.sum().backward()
 
 
@@ -277,8 +279,10 @@ def test_backward_returning_too_few_gradients_raises_naming_the_function(backend
 
     a = crossgrad.tensor([1.0], requires_grad=True)
     b = crossgrad.tensor([1.0], requires_grad=True)
-    with pytest.raises(crossgrad.GradientContractError,
-                       match=r"TooFew\.backward returned 1 gradients.*took 2 inputs"):
+    with pytest.raises(
+        crossgrad.GradientContractError,
+        match=r"TooFew\.backward returned 1 gradients.*took 2 inputs",
+    ):
         TooFew.apply(a, b).sum().backward()
 
 
@@ -293,8 +297,10 @@ def test_backward_returning_the_wrong_shape_raises_naming_the_function(backend):
             return crossgrad.ones(5)
 
     y = WrongShape.apply(crossgrad.tensor([1.0, 2.0], requires_grad=True))
-    with pytest.raises(crossgrad.GradientContractError,
-                       match=r"WrongShape\.backward returned gradient 0 of shape \(5,\)"):
+    with pytest.raises(
+        crossgrad.GradientContractError,
+        match=r"WrongShape\.backward returned gradient 0 of shape \(5,\)",
+    ):
         y.backward()
 
 

@@ -81,8 +81,11 @@ def _module_params() -> list:
     params = []
     for p in MODULES:
         rel = str(p.relative_to(SRC))
-        marks = ([pytest.mark.xfail(strict=True, reason=KNOWN_VIOLATIONS[rel])]
-                 if rel in KNOWN_VIOLATIONS else [])
+        marks = (
+            [pytest.mark.xfail(strict=True, reason=KNOWN_VIOLATIONS[rel])]
+            if rel in KNOWN_VIOLATIONS
+            else []
+        )
         params.append(pytest.param(p, id=rel, marks=marks))
     return params
 
@@ -97,19 +100,24 @@ def test_module_imports_only_what_its_layer_may(path):
     part = _part(path)
     assert part in ALLOWED, f"{part}/ is not in ARCHITECTURE.md's import rule; add it here"
     rel = str(path.relative_to(SRC))
-    bad = sorted(p for p in _imported_parts(path) - {part} - ALLOWED[part]
-                 if (rel, p) not in EXCEPTIONS)
+    bad = sorted(
+        p for p in _imported_parts(path) - {part} - ALLOWED[part] if (rel, p) not in EXCEPTIONS
+    )
     allowed = ", ".join(sorted(ALLOWED[part])) or "nothing else of crossgrad"
-    assert not bad, (f"{rel} imports {', '.join('crossgrad.' + b for b in bad)}, but "
-                     f"{part}/ may import only {allowed}")
+    assert not bad, (
+        f"{rel} imports {', '.join('crossgrad.' + b for b in bad)}, but "
+        f"{part}/ may import only {allowed}"
+    )
 
 
 def test_import_checker_sees_lazy_relative_and_from_package_imports():
     # The checker must be able to fail: each of these imports counts.
-    source = ("def f():\n    from crossgrad.ops import creation\n"
-              "from ..nn import functional\n"
-              "from crossgrad import optim\n"
-              "import crossgrad.backends.numpy\n")
+    source = (
+        "def f():\n    from crossgrad.ops import creation\n"
+        "from ..nn import functional\n"
+        "from crossgrad import optim\n"
+        "import crossgrad.backends.numpy\n"
+    )
     found = _imported_parts(SRC / "core" / "example.py", source)
     assert found == {"ops", "nn", "optim", "backends"}
 
@@ -120,11 +128,14 @@ def test_exceptions_are_still_needed():
 
 
 def test_import_crossgrad_imports_neither_jax_nor_cupy():
-    code = ("import sys, crossgrad; crossgrad.tensor([1.0]).sum(); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', "
-            "'cupy')))")
+    code = (
+        "import sys, crossgrad; crossgrad.tensor([1.0]).sum(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', "
+        "'cupy')))"
+    )
     # With the default backend: CROSSGRAD_BACKEND=jax rightly imports JAX for the tensor.
     env = {k: v for k, v in os.environ.items() if k != "CROSSGRAD_BACKEND"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.strip() == "[]"

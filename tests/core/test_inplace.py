@@ -11,8 +11,9 @@ def test_modifying_a_saved_input_in_place_then_backward_raises(backend):
     h = x * 1.0
     y = h * h  # saves h
     h.add_(1.0)
-    with pytest.raises(crossgrad.InplaceError,
-                       match=r"MulBackward.*modified by an in-place.*version 0.*version 1"):
+    with pytest.raises(
+        crossgrad.InplaceError, match=r"MulBackward.*modified by an in-place.*version 0.*version 1"
+    ):
         y.sum().backward()
 
 

@@ -142,10 +142,17 @@ def test_non_leaf_cannot_stop_requiring_grad(backend):
         y.requires_grad_(False)
 
 
-@pytest.mark.parametrize(("method", "dtype"), [
-    ("float", "float32"), ("double", "float64"), ("half", "float16"),
-    ("long", "int64"), ("int", "int32"), ("bool", "bool"),
-])
+@pytest.mark.parametrize(
+    ("method", "dtype"),
+    [
+        ("float", "float32"),
+        ("double", "float64"),
+        ("half", "float16"),
+        ("long", "int64"),
+        ("int", "int32"),
+        ("bool", "bool"),
+    ],
+)
 def test_dtype_conversion_methods(backend, method, dtype):
     skip_without_dtype(BY_NAME[dtype])
     t = crossgrad.tensor([0.0, 1.5, 2.0])

@@ -46,7 +46,7 @@ def _reference_mha(mha, q, k, v, key_padding_mask=None, attn_mask=None):
     d = E // heads
 
     def project(x, i, length):
-        y = x @ w[i * E:(i + 1) * E].T + b[i * E:(i + 1) * E]
+        y = x @ w[i * E : (i + 1) * E].T + b[i * E : (i + 1) * E]
         return y.reshape(length, N, heads, d).transpose(1, 2, 0, 3)
 
     scores = project(q, 0, L) @ project(k, 1, S).transpose(0, 1, 3, 2) / np.sqrt(d)
@@ -61,8 +61,11 @@ def _reference_mha(mha, q, k, v, key_padding_mask=None, attn_mask=None):
 
 
 def _qkv(seed: int = 0):
-    return _values(4, 2, 6, seed=seed), _values(3, 2, 6, seed=seed + 1), _values(
-        3, 2, 6, seed=seed + 2)
+    return (
+        _values(4, 2, 6, seed=seed),
+        _values(3, 2, 6, seed=seed + 1),
+        _values(3, 2, 6, seed=seed + 2),
+    )
 
 
 def test_attention_matches_numpy_reference(backend):
@@ -132,12 +135,26 @@ def test_attention_rejects_bad_shapes(backend):
 
 def test_state_dict_keys_match_pytorch():
     assert list(MultiheadAttention(6, 2).state_dict()) == [
-        "in_proj_weight", "in_proj_bias", "out_proj.weight", "out_proj.bias"]
+        "in_proj_weight",
+        "in_proj_bias",
+        "out_proj.weight",
+        "out_proj.bias",
+    ]
     layer = TransformerEncoderLayer(6, 2, dim_feedforward=8)
     assert list(layer.state_dict()) == [
-        "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
-        "self_attn.out_proj.bias", "linear1.weight", "linear1.bias", "linear2.weight",
-        "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"]
+        "self_attn.in_proj_weight",
+        "self_attn.in_proj_bias",
+        "self_attn.out_proj.weight",
+        "self_attn.out_proj.bias",
+        "linear1.weight",
+        "linear1.bias",
+        "linear2.weight",
+        "linear2.bias",
+        "norm1.weight",
+        "norm1.bias",
+        "norm2.weight",
+        "norm2.bias",
+    ]
     assert layer.self_attn.in_proj_weight.shape == (18, 6)
 
 
@@ -151,8 +168,9 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize(("norm_first", "activation"), [(False, "relu"), (True, "gelu")])
 def test_encoder_layer_matches_numpy_reference(backend, norm_first, activation):
-    layer = TransformerEncoderLayer(6, 2, dim_feedforward=8, dropout=0.0,
-                                    activation=activation, norm_first=norm_first).double()
+    layer = TransformerEncoderLayer(
+        6, 2, dim_feedforward=8, dropout=0.0, activation=activation, norm_first=norm_first
+    ).double()
     x = _values(3, 2, 6)
     padding = np.array([[False, False, True], [False, False, False]])
     for norm in (layer.norm1, layer.norm2):  # non-trivial affine parameters

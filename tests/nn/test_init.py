@@ -76,8 +76,9 @@ def test_orthogonal_gives_orthonormal_rows_or_columns(backend, shape):
 
 
 def test_same_seed_gives_same_values(backend):
-    np.testing.assert_array_equal(_filled(init.normal_, 3, 3, seed=7),
-                                  _filled(init.normal_, 3, 3, seed=7))
+    np.testing.assert_array_equal(
+        _filled(init.normal_, 3, 3, seed=7), _filled(init.normal_, 3, 3, seed=7)
+    )
 
 
 def test_init_on_a_parameter_needs_no_no_grad_and_keeps_it_a_leaf(backend):

@@ -28,8 +28,7 @@ def test_linear_matches_reference_and_gradcheck(backend):
     x = _input(2, 4)
     w, b = _np(layer.weight), _np(layer.bias)
     assert_close(layer(x), _np(x) @ w.T + b)
-    assert gradcheck(lambda x, w, b: nn.functional.linear(x, w, b),
-                     (x, layer.weight, layer.bias))
+    assert gradcheck(lambda x, w, b: nn.functional.linear(x, w, b), (x, layer.weight, layer.bias))
 
 
 def test_linear_default_init_bounds(backend):
@@ -90,8 +89,9 @@ REFERENCES = [
 ]
 
 
-@pytest.mark.parametrize("module,reference", REFERENCES,
-                         ids=[type(m).__name__ for m, _ in REFERENCES])
+@pytest.mark.parametrize(
+    "module,reference", REFERENCES, ids=[type(m).__name__ for m, _ in REFERENCES]
+)
 def test_activation_and_shape_layers_match_reference(backend, module, reference):
     x = _input(3, 4, seed=3)
     assert_close(module(x), reference(_np(x)))
@@ -101,10 +101,18 @@ def test_activation_and_shape_layers_match_reference(backend, module, reference)
 LOSSES = [
     (nn.MSELoss(), lambda x, t: ((x - t) ** 2).mean()),
     (nn.L1Loss(reduction="sum"), lambda x, t: np.abs(x - t).sum()),
-    (nn.SmoothL1Loss(beta=0.5), lambda x, t: np.where(
-        np.abs(x - t) < 0.5, 0.5 * (x - t) ** 2 / 0.5, np.abs(x - t) - 0.25).mean()),
-    (nn.HuberLoss(delta=0.5), lambda x, t: np.where(
-        np.abs(x - t) < 0.5, 0.5 * (x - t) ** 2, 0.5 * (np.abs(x - t) - 0.25)).mean()),
+    (
+        nn.SmoothL1Loss(beta=0.5),
+        lambda x, t: np.where(
+            np.abs(x - t) < 0.5, 0.5 * (x - t) ** 2 / 0.5, np.abs(x - t) - 0.25
+        ).mean(),
+    ),
+    (
+        nn.HuberLoss(delta=0.5),
+        lambda x, t: np.where(
+            np.abs(x - t) < 0.5, 0.5 * (x - t) ** 2, 0.5 * (np.abs(x - t) - 0.25)
+        ).mean(),
+    ),
 ]
 
 
@@ -124,8 +132,7 @@ def test_kl_div_matches_reference(backend):
         terms = np.where(t > 0, t * (np.log(t) - _np(log_p)), 0.0)
     assert_close(nn.KLDivLoss(reduction="batchmean")(log_p, target), terms.sum() / 2)
     assert_close(nn.KLDivLoss()(log_p, target), terms.mean())
-    assert gradcheck(lambda z: nn.KLDivLoss(reduction="sum")(z.log_softmax(1), target),
-                     (logits,))
+    assert gradcheck(lambda z: nn.KLDivLoss(reduction="sum")(z.log_softmax(1), target), (logits,))
 
 
 def test_class_losses_match_functional(backend):
@@ -136,8 +143,9 @@ def test_class_losses_match_functional(backend):
     assert_close(nn.CrossEntropyLoss(weight)(x, target), F.cross_entropy(x, target, weight))
     assert "weight" in dict(nn.CrossEntropyLoss(weight).named_buffers())
     logp = x.log_softmax(1)
-    assert_close(nn.NLLLoss(reduction="sum")(logp, target),
-                 -_np(logp)[np.arange(4), [0, 2, 1, 2]].sum())
+    assert_close(
+        nn.NLLLoss(reduction="sum")(logp, target), -_np(logp)[np.arange(4), [0, 2, 1, 2]].sum()
+    )
     p, y = x.sigmoid(), crossgrad.tensor([[1.0, 0.0, 1.0]] * 4, dtype=F64)
     bce = -(_np(y) * np.log(_np(p)) + (1 - _np(y)) * np.log(1 - _np(p))).mean()
     assert_close(nn.BCELoss()(p, y), bce)
@@ -149,8 +157,7 @@ def test_sequential_indexing_iteration_and_append(backend):
     assert isinstance(model[0], nn.Linear) and isinstance(model[-1], nn.ReLU)
     assert isinstance(model[:1], nn.Sequential) and len(model[:1]) == 1
     model.append(nn.Linear(3, 1))
-    assert len(model) == 3 and [type(m).__name__ for m in model] == ["Linear", "ReLU",
-                                                                       "Linear"]
+    assert len(model) == 3 and [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear"]
     assert model(crossgrad.ones(5, 2)).shape == (5, 1)
     del model[1]
     assert list(model._modules) == ["0", "1"]
@@ -163,8 +170,7 @@ def test_module_list_and_dict_register_children(backend):
     layers.append(nn.Linear(2, 2))
     layers.insert(0, nn.Identity())
     assert [type(m).__name__ for m in layers] == ["Identity", "Linear", "Linear"]
-    assert list(nn.Sequential(*layers).state_dict()) == ["1.weight", "1.bias", "2.weight",
-                                                         "2.bias"]
+    assert list(nn.Sequential(*layers).state_dict()) == ["1.weight", "1.bias", "2.weight", "2.bias"]
     heads = nn.ModuleDict({"a": nn.Linear(2, 1)})
     heads["b"] = nn.Linear(2, 3)
     assert list(heads) == ["a", "b"] and len(list(heads.parameters())) == 4

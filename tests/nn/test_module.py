@@ -40,8 +40,7 @@ def test_state_dict_keys_follow_pytorch_names_for_nested_models(backend):
     assert list(model.state_dict()) == KEYS
     assert [n for n, _ in model.named_parameters()] == [k for k in KEYS if "running" not in k]
     assert [n for n, _ in model.named_buffers()] == ["bn.running_mean", "bn.scratch"]
-    assert [n for n, _ in model.named_modules()] == ["", "fc1", "bn", "head", "head.0",
-                                                      "head.1"]
+    assert [n for n, _ in model.named_modules()] == ["", "fc1", "bn", "head", "head.0", "head.1"]
     assert [n for n, _ in model.named_children()] == ["fc1", "bn", "head"]
     assert all(not t.requires_grad for t in model.state_dict().values())
 
@@ -96,8 +95,12 @@ def test_load_state_dict_error_lists_every_problem_and_changes_nothing(backend):
     with pytest.raises(crossgrad.ShapeError, match="4 problem") as info:
         model.load_state_dict(bad)
     text = str(info.value)
-    for needle in ("missing key 'fc1.bias'", "unexpected key 'extra.weight'",
-                   "shape mismatch for 'head.0.weight'", "dtype mismatch for 'bn.running_mean'"):
+    for needle in (
+        "missing key 'fc1.bias'",
+        "unexpected key 'extra.weight'",
+        "shape mismatch for 'head.0.weight'",
+        "dtype mismatch for 'bn.running_mean'",
+    ):
         assert needle in text
     for k, v in model.state_dict().items():
         assert_close(v, before[k])
@@ -165,8 +168,9 @@ def test_forward_hooks_run_and_can_be_removed(backend):
 
 def test_repr_matches_pytorch_layout():
     model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
-    assert repr(model) == ("Sequential(\n  (0): Linear(in_features=4, out_features=3, "
-                           "bias=True)\n  (1): ReLU()\n)")
+    assert repr(model) == (
+        "Sequential(\n  (0): Linear(in_features=4, out_features=3, bias=True)\n  (1): ReLU()\n)"
+    )
     nested = nn.Sequential(nn.Sequential(nn.Identity()))
     assert repr(nested) == "Sequential(\n  (0): Sequential(\n    (0): Identity()\n  )\n)"
 

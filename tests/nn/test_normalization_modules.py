@@ -23,8 +23,9 @@ def _batches(shape: tuple[int, ...], count: int) -> list[np.ndarray]:
     return [rng.normal(1.0, 2.0, shape) for _ in range(count)]
 
 
-def _torch_running_stats(batches: list[np.ndarray], momentum: float | None
-                         ) -> tuple[np.ndarray, np.ndarray]:
+def _torch_running_stats(
+    batches: list[np.ndarray], momentum: float | None
+) -> tuple[np.ndarray, np.ndarray]:
     """PyTorch's update rule: exponential (or cumulative) average, unbiased batch variance."""
     axes = (0, *range(2, batches[0].ndim))
     channels = batches[0].shape[1]
@@ -66,17 +67,24 @@ def test_batchnorm_without_running_stats_always_uses_batch_stats(backend):
     x_np = _batches((4, 2, 3), 1)[0]
     out = bn(crossgrad.tensor(x_np, dtype=F64))
     axes = (0, 2)
-    ref = ((x_np - x_np.mean(axes, keepdims=True))
-           / np.sqrt(x_np.var(axes, keepdims=True) + 1e-5))
+    ref = (x_np - x_np.mean(axes, keepdims=True)) / np.sqrt(x_np.var(axes, keepdims=True) + 1e-5)
     assert_close(out, ref)
     assert list(bn.state_dict()) == ["weight", "bias"]
 
 
 def test_batchnorm_state_dict_keys_match_pytorch(backend):
     assert list(BatchNorm2d(4).state_dict()) == [
-        "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+        "weight",
+        "bias",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert list(BatchNorm1d(4, affine=False).state_dict()) == [
-        "running_mean", "running_var", "num_batches_tracked"]
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ]
     assert list(LayerNorm((2, 3)).state_dict()) == ["weight", "bias"]
     assert list(GroupNorm(2, 4).state_dict()) == ["weight", "bias"]
 
@@ -107,13 +115,16 @@ def test_layernorm_and_groupnorm_modules_match_reference(backend):
     assert_close(ln(x), ref)
     gn = GroupNorm(2, 4).double()
     g = x_np.reshape(2, 2, -1)
-    ref = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + 1e-5))
+    ref = (g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + 1e-5)
     assert_close(gn(x), ref.reshape(x_np.shape))
 
 
 def test_layer_norm_rejects_mismatched_normalized_shape(backend):
-    with pytest.raises(ShapeError, match=r"layer_norm: normalized_shape must equal the input's "
-                       r"trailing dims, received normalized_shape=\(4,\), input.shape=\(2, 3\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"layer_norm: normalized_shape must equal the input's "
+        r"trailing dims, received normalized_shape=\(4,\), input.shape=\(2, 3\)",
+    ):
         F.layer_norm(crossgrad.ones(2, 3), 4)
 
 
@@ -152,21 +163,31 @@ def test_interpolate_shapes(backend):
     x = crossgrad.ones(2, 3, 4, 5)
     assert F.interpolate(x, scale_factor=2).shape == (2, 3, 8, 10)
     assert F.interpolate(x, size=(3, 7), mode="bilinear").shape == (2, 3, 3, 7)
-    assert F.interpolate(x, scale_factor=(0.5, 1.5), mode="bilinear",
-                         align_corners=True).shape == (2, 3, 2, 7)
+    assert F.interpolate(x, scale_factor=(0.5, 1.5), mode="bilinear", align_corners=True).shape == (
+        2,
+        3,
+        2,
+        7,
+    )
 
 
 def test_interpolate_values_match_pytorch(backend):
     x = crossgrad.tensor([[[[1.0, 2.0], [3.0, 4.0]]]], dtype=F64)
     # torch.nn.functional.interpolate(x, size=(3, 3), mode="bilinear", align_corners=...)
-    assert_close(F.interpolate(x, size=(3, 3), mode="bilinear", align_corners=True),
-                 np.array([[[[1.0, 1.5, 2.0], [2.0, 2.5, 3.0], [3.0, 3.5, 4.0]]]]))
-    assert_close(F.interpolate(x, size=(3, 3), mode="bilinear", align_corners=False),
-                 np.array([[[[1.0, 1.5, 2.0], [2.0, 2.5, 3.0], [3.0, 3.5, 4.0]]]]))
-    assert_close(F.interpolate(x, size=(2, 4), mode="bilinear")[0, 0, 0],
-                 np.array([1.0, 1.25, 1.75, 2.0]))
-    assert F.interpolate(x, size=(3, 3)).tolist() == [[[[1.0, 1.0, 2.0], [1.0, 1.0, 2.0],
-                                                        [3.0, 3.0, 4.0]]]]
+    assert_close(
+        F.interpolate(x, size=(3, 3), mode="bilinear", align_corners=True),
+        np.array([[[[1.0, 1.5, 2.0], [2.0, 2.5, 3.0], [3.0, 3.5, 4.0]]]]),
+    )
+    assert_close(
+        F.interpolate(x, size=(3, 3), mode="bilinear", align_corners=False),
+        np.array([[[[1.0, 1.5, 2.0], [2.0, 2.5, 3.0], [3.0, 3.5, 4.0]]]]),
+    )
+    assert_close(
+        F.interpolate(x, size=(2, 4), mode="bilinear")[0, 0, 0], np.array([1.0, 1.25, 1.75, 2.0])
+    )
+    assert F.interpolate(x, size=(3, 3)).tolist() == [
+        [[[1.0, 1.0, 2.0], [1.0, 1.0, 2.0], [3.0, 3.0, 4.0]]]
+    ]
 
 
 def test_interpolate_rejects_align_corners_for_nearest_and_both_size_and_scale(backend):

@@ -50,8 +50,11 @@ def _reference(mode: str, module, x: np.ndarray, hx=None):
     dirs = module.num_directions
     count = module.num_layers * dirs
     zero = np.zeros((count, x.shape[1], module.hidden_size))
-    states = ([zero, zero] if hx is None else list(hx)) if mode == "LSTM" else [
-        zero if hx is None else hx]
+    states = (
+        ([zero, zero] if hx is None else list(hx))
+        if mode == "LSTM"
+        else [zero if hx is None else hx]
+    )
     finals = []
     for layer in range(module.num_layers):
         outs = []
@@ -61,7 +64,7 @@ def _reference(mode: str, module, x: np.ndarray, hx=None):
             k = layer * dirs + d
             state = tuple(s[k] for s in states) if mode == "LSTM" else states[0][k]
             hs = []
-            for t in (reversed(range(len(x))) if d else range(len(x))):
+            for t in reversed(range(len(x))) if d else range(len(x)):
                 state = _ref_step(mode, x[t], state, *w)
                 hs.append(state[0] if mode == "LSTM" else state)
             outs.append(np.stack(hs[::-1] if d else hs))
@@ -80,11 +83,14 @@ def _build(mode: str, *args, **kwargs):
 
 
 @pytest.mark.parametrize("mode", ["tanh", "relu", "LSTM", "GRU"])
-@pytest.mark.parametrize("config", [
-    {},
-    {"num_layers": 2, "batch_first": True},
-    {"bidirectional": True, "bias": False},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"num_layers": 2, "batch_first": True},
+        {"bidirectional": True, "bias": False},
+    ],
+)
 def test_recurrent_layer_matches_numpy_reference(backend, mode, config):
     module = _build(mode, 3, 4, **config)
     x = _values(2, 3, 3)  # (seq, batch, features); (batch, seq, features) when batch_first
@@ -107,8 +113,11 @@ def test_recurrent_layer_starts_from_given_state(backend, mode):
     x = _values(4, 2, 3)
     h0, c0 = _values(2, 2, 4, seed=1), _values(2, 2, 4, seed=2)
     hx_np = (h0, c0) if mode == "LSTM" else h0
-    hx = (tuple(crossgrad.tensor(a, dtype=F64) for a in hx_np) if mode == "LSTM"
-          else crossgrad.tensor(h0, dtype=F64))
+    hx = (
+        tuple(crossgrad.tensor(a, dtype=F64) for a in hx_np)
+        if mode == "LSTM"
+        else crossgrad.tensor(h0, dtype=F64)
+    )
     out, _ = module(crossgrad.tensor(x, dtype=F64), hx)
     assert_close(out, _reference(mode, module, x, hx_np)[0])
 
@@ -127,17 +136,29 @@ def test_parameter_names_and_shapes_follow_pytorch():
     lstm = LSTM(3, 5, num_layers=2, bidirectional=True)
     shapes = {name: p.shape for name, p in lstm.state_dict().items()}
     assert shapes == {
-        "weight_ih_l0": (20, 3), "weight_hh_l0": (20, 5), "bias_ih_l0": (20,),
+        "weight_ih_l0": (20, 3),
+        "weight_hh_l0": (20, 5),
+        "bias_ih_l0": (20,),
         "bias_hh_l0": (20,),
-        "weight_ih_l0_reverse": (20, 3), "weight_hh_l0_reverse": (20, 5),
-        "bias_ih_l0_reverse": (20,), "bias_hh_l0_reverse": (20,),
-        "weight_ih_l1": (20, 10), "weight_hh_l1": (20, 5), "bias_ih_l1": (20,),
+        "weight_ih_l0_reverse": (20, 3),
+        "weight_hh_l0_reverse": (20, 5),
+        "bias_ih_l0_reverse": (20,),
+        "bias_hh_l0_reverse": (20,),
+        "weight_ih_l1": (20, 10),
+        "weight_hh_l1": (20, 5),
+        "bias_ih_l1": (20,),
         "bias_hh_l1": (20,),
-        "weight_ih_l1_reverse": (20, 10), "weight_hh_l1_reverse": (20, 5),
-        "bias_ih_l1_reverse": (20,), "bias_hh_l1_reverse": (20,),
+        "weight_ih_l1_reverse": (20, 10),
+        "weight_hh_l1_reverse": (20, 5),
+        "bias_ih_l1_reverse": (20,),
+        "bias_hh_l1_reverse": (20,),
     }
-    assert list(lstm.state_dict())[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0",
-                                           "bias_hh_l0"]
+    assert list(lstm.state_dict())[:4] == [
+        "weight_ih_l0",
+        "weight_hh_l0",
+        "bias_ih_l0",
+        "bias_hh_l0",
+    ]
     assert list(GRU(3, 5, bias=False).state_dict()) == ["weight_ih_l0", "weight_hh_l0"]
     assert GRU(3, 5).weight_ih_l0.shape == (15, 3)
     assert list(LSTMCell(3, 5).state_dict()) == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
@@ -182,8 +203,9 @@ def test_lstm_cell_and_gru_cell_gradcheck(backend):
     x, h, c = _leaf(2, 3, seed=0), _leaf(2, 2, seed=1), _leaf(2, 2, seed=2)
     lstm, gru = LSTMCell(3, 2).double(), GRUCell(3, 2).double()
     w_lstm = _leaf(8, 2, seed=3)
-    assert gradcheck(_with_weight(lstm, "weight_hh", lambda x, h, c: lstm(x, (h, c))),
-                     (w_lstm, x, h, c))
+    assert gradcheck(
+        _with_weight(lstm, "weight_hh", lambda x, h, c: lstm(x, (h, c))), (w_lstm, x, h, c)
+    )
     w_gru = _leaf(6, 3, seed=4)
     assert gradcheck(_with_weight(gru, "weight_ih", lambda x, h: gru(x, h)), (w_gru, x, h))
 

@@ -62,23 +62,27 @@ def test_portable_scatter_add_keeps_integer_dtype_and_handles_empty_values():
     target = np.zeros(4, dtype=np.int32)
     out = PORTABLE_KERNELS["scatter_add"](xp, target, (np.array([1, 1, 3]),), np.int32(2))
     assert out.dtype == np.int32 and out.tolist() == [0, 4, 0, 2]
-    empty = PORTABLE_KERNELS["scatter_add"](xp, target, (np.zeros(0, dtype=np.int64),),
-                                            np.zeros(0, dtype=np.int32))
+    empty = PORTABLE_KERNELS["scatter_add"](
+        xp, target, (np.zeros(0, dtype=np.int64),), np.zeros(0, dtype=np.int32)
+    )
     assert empty.tolist() == [0, 0, 0, 0]
 
 
-@pytest.mark.parametrize("equation, shapes", [
-    ("ij,jk->ik", [(3, 4), (4, 2)]),
-    ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
-    ("ijk,jl->li", [(2, 3, 4), (3, 5)]),
-    ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
-    ("ij->", [(3, 4)]),
-    ("ij->ji", [(3, 4)]),
-    ("i,j->ij", [(3,), (4,)]),
-    ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
-    ("ab,cd->", [(2, 3), (4, 5)]),
-    ("ij,jk->ik", [(0, 4), (4, 2)]),
-])
+@pytest.mark.parametrize(
+    "equation, shapes",
+    [
+        ("ij,jk->ik", [(3, 4), (4, 2)]),
+        ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+        ("ijk,jl->li", [(2, 3, 4), (3, 5)]),
+        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+        ("ij->", [(3, 4)]),
+        ("ij->ji", [(3, 4)]),
+        ("i,j->ij", [(3,), (4,)]),
+        ("bn,anm,bm->ba", [(2, 3), (4, 3, 5), (2, 5)]),
+        ("ab,cd->", [(2, 3), (4, 5)]),
+        ("ij,jk->ik", [(0, 4), (4, 2)]),
+    ],
+)
 def test_portable_einsum_matches_numpy(equation, shapes):
     rng = np.random.default_rng(1)
     arrays = [rng.standard_normal(s) for s in shapes]
@@ -87,7 +91,8 @@ def test_portable_einsum_matches_numpy(equation, shapes):
 
 
 ROWS = [pytest.param(c, id=f"index::{c.name}") for c in index_cases.CASES] + [
-    pytest.param(c, id=f"linalg::{c.name}") for c in linalg_cases.CASES]
+    pytest.param(c, id=f"linalg::{c.name}") for c in linalg_cases.CASES
+]
 
 
 @pytest.mark.parametrize("case", ROWS)

@@ -67,8 +67,7 @@ def test_matmul_vector_shapes_follow_torch(backend):
 
 
 def test_second_order_gradient_of_a_matmul_product(backend):
-    a = crossgrad.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=crossgrad.float64,
-                         requires_grad=True)
+    a = crossgrad.tensor([[1.0, 2.0], [0.5, -1.0]], dtype=crossgrad.float64, requires_grad=True)
     (g,) = crossgrad.autograd.grad((a @ a).sum(), a, create_graph=True)
     (gg,) = crossgrad.autograd.grad((g * g).sum(), a)
     # g = 1 a^T + a^T 1 (1 the all-ones matrix); d/da sum(g*g) = 2 (1 g^T + g^T 1).
@@ -85,10 +84,16 @@ def _same(index):
 
 # (index, its PyTorch meaning in NumPy): PyTorch applies ints before index arrays.
 INDICES = [
-    _same(1), _same((-1, slice(None, None, 2))), _same((None, Ellipsis, 0)),
-    _same((Ellipsis, None)), _same(([0, 2],)), _same((slice(None), [1, 0, 0])),
-    _same(([[0], [2]], [1, 1])), _same(([0, 2], slice(1, 3), [1, 1])),
-    _same((None, [0, 1], slice(None), [1, 1])), _same(([0, 1], None, [1, 0])),
+    _same(1),
+    _same((-1, slice(None, None, 2))),
+    _same((None, Ellipsis, 0)),
+    _same((Ellipsis, None)),
+    _same(([0, 2],)),
+    _same((slice(None), [1, 0, 0])),
+    _same(([[0], [2]], [1, 1])),
+    _same(([0, 2], slice(1, 3), [1, 1])),
+    _same((None, [0, 1], slice(None), [1, 1])),
+    _same(([0, 1], None, [1, 0])),
     _same((np.array([True, False, True]), slice(1, None))),
     _same((slice(None), np.array([[True, False, True, False]] * 2))),
     ((1, slice(None), [0, 3]), lambda a: a[1][:, [0, 3]]),

@@ -11,15 +11,21 @@ def z(*shape):
 
 
 def test_matmul_inner_dimension_mismatch_shows_both_shapes(backend):
-    with pytest.raises(ShapeError, match=r"matmul: inner dimensions differ: x.shape=\(3, 4\), "
-                       r"y.shape=\(5, 2\)\nhint: x.shape\[-1\] \(4\) must equal y.shape\[-2\] "
-                       r"\(5\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"matmul: inner dimensions differ: x.shape=\(3, 4\), "
+        r"y.shape=\(5, 2\)\nhint: x.shape\[-1\] \(4\) must equal y.shape\[-2\] "
+        r"\(5\)",
+    ):
         crossgrad.matmul(z(3, 4), z(5, 2))
 
 
 def test_matmul_vector_mismatch_names_the_vector_dim(backend):
-    with pytest.raises(ShapeError, match=r"matmul: inner dimensions differ: x.shape=\(3, 4\), "
-                       r"y.shape=\(3,\)\nhint: .*y.shape\[0\] \(3\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"matmul: inner dimensions differ: x.shape=\(3, 4\), "
+        r"y.shape=\(3,\)\nhint: .*y.shape\[0\] \(3\)",
+    ):
         z(3, 4) @ z(3)
 
 
@@ -29,8 +35,11 @@ def test_matmul_batch_dims_that_do_not_broadcast_raise(backend):
 
 
 def test_matmul_of_a_0d_tensor_raises(backend):
-    with pytest.raises(ShapeError, match=r"matmul: both operands need at least 1 dim: "
-                       r"x.shape=\(\), y.shape=\(3,\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"matmul: both operands need at least 1 dim: "
+        r"x.shape=\(\), y.shape=\(3,\)",
+    ):
         crossgrad.matmul(crossgrad.tensor(2.0), z(3))
 
 
@@ -45,8 +54,11 @@ def test_matmul_of_a_non_tensor_raises(backend):
 
 
 def test_mm_on_3d_raises(backend):
-    with pytest.raises(ShapeError, match=r"mm: expected 2-D tensors, received "
-                       r"x.shape=\(2, 3, 4\), y.shape=\(4, 5\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"mm: expected 2-D tensors, received "
+        r"x.shape=\(2, 3, 4\), y.shape=\(4, 5\)",
+    ):
         crossgrad.mm(z(2, 3, 4), z(4, 5))
 
 
@@ -56,8 +68,11 @@ def test_mm_inner_mismatch_names_mm(backend):
 
 
 def test_bmm_batch_mismatch_raises(backend):
-    with pytest.raises(ShapeError, match=r"bmm: batch sizes differ: x.shape=\(2, 3, 4\), "
-                       r"y.shape=\(3, 4, 5\)\nhint: bmm does not broadcast"):
+    with pytest.raises(
+        ShapeError,
+        match=r"bmm: batch sizes differ: x.shape=\(2, 3, 4\), "
+        r"y.shape=\(3, 4, 5\)\nhint: bmm does not broadcast",
+    ):
         crossgrad.bmm(z(2, 3, 4), z(3, 4, 5))
 
 
@@ -83,18 +98,21 @@ def test_outer_needs_1d_operands(backend):
         crossgrad.outer(z(3, 1), z(3))
 
 
-@pytest.mark.parametrize("equation, shapes, match", [
-    ("ij,jk->ik", [(2, 3)], r"einsum: the equation has 2 operand\(s\) but 1 were given"),
-    ("ij->i->j", [(2, 3)], r"einsum: more than one '->'"),
-    ("i1->i", [(2, 3)], r"einsum: invalid subscripts 'i1'"),
-    ("...i...->i", [(2, 3)], r"einsum: invalid subscripts '...i...'"),
-    ("ijk->i", [(2, 3)], r"einsum: operand 0 has 2 dims but subscripts 'ijk'"),
-    ("i->i", [(2, 3)], r"einsum: operand 0 has 2 dims but subscripts 'i'"),
-    ("ij->k", [(2, 3)], r"einsum: output subscript 'k' appears in no input"),
-    ("ij->ii", [(2, 3)], r"einsum: output subscript 'i' appears twice"),
-    ("ij,jk->ik", [(2, 3), (4, 5)], r"einsum: subscript 'j' has sizes 3 and 4"),
-    ("ii->i", [(2, 3)], r"einsum: repeated subscript 'i' on dims of different sizes"),
-])
+@pytest.mark.parametrize(
+    "equation, shapes, match",
+    [
+        ("ij,jk->ik", [(2, 3)], r"einsum: the equation has 2 operand\(s\) but 1 were given"),
+        ("ij->i->j", [(2, 3)], r"einsum: more than one '->'"),
+        ("i1->i", [(2, 3)], r"einsum: invalid subscripts 'i1'"),
+        ("...i...->i", [(2, 3)], r"einsum: invalid subscripts '...i...'"),
+        ("ijk->i", [(2, 3)], r"einsum: operand 0 has 2 dims but subscripts 'ijk'"),
+        ("i->i", [(2, 3)], r"einsum: operand 0 has 2 dims but subscripts 'i'"),
+        ("ij->k", [(2, 3)], r"einsum: output subscript 'k' appears in no input"),
+        ("ij->ii", [(2, 3)], r"einsum: output subscript 'i' appears twice"),
+        ("ij,jk->ik", [(2, 3), (4, 5)], r"einsum: subscript 'j' has sizes 3 and 4"),
+        ("ii->i", [(2, 3)], r"einsum: repeated subscript 'i' on dims of different sizes"),
+    ],
+)
 def test_einsum_bad_equations_raise(backend, equation, shapes, match):
     with pytest.raises(ShapeError, match=match):
         crossgrad.einsum(equation, *[z(*s) for s in shapes])

@@ -13,11 +13,31 @@ def x(backend):
     return cg.zeros(2, 3)
 
 
-@pytest.mark.parametrize("op", ["sum", "mean", "prod", "amax", "amin", "var", "std", "all",
-                                "any", "logsumexp", "cumsum", "argmax", "max", "min"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        "sum",
+        "mean",
+        "prod",
+        "amax",
+        "amin",
+        "var",
+        "std",
+        "all",
+        "any",
+        "logsumexp",
+        "cumsum",
+        "argmax",
+        "max",
+        "min",
+    ],
+)
 def test_dim_out_of_range_names_the_op_and_the_valid_range(x, op):
-    with pytest.raises(ShapeError, match=rf"^{op}: dim out of range: dim=2, tensor.ndim=2"
-                       r"\nhint: pick a dim in \[-2, 1\]"):
+    with pytest.raises(
+        ShapeError,
+        match=rf"^{op}: dim out of range: dim=2, tensor.ndim=2"
+        r"\nhint: pick a dim in \[-2, 1\]",
+    ):
         getattr(x, op)(2)
 
 
@@ -26,13 +46,25 @@ def test_a_repeated_dim_is_a_shape_error(x):
         x.amax((1, -1))
 
 
-@pytest.mark.parametrize("call", [
-    lambda t: t.max(), lambda t: t.min(), lambda t: t.amax(), lambda t: t.argmin(),
-    lambda t: t.max(dim=0), lambda t: t.amin(dim=(0, 1)), lambda t: t.norm(float("inf")),
-], ids=["max", "min", "amax", "argmin", "max-dim", "amin-dims", "norm-inf"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda t: t.max(),
+        lambda t: t.min(),
+        lambda t: t.amax(),
+        lambda t: t.argmin(),
+        lambda t: t.max(dim=0),
+        lambda t: t.amin(dim=(0, 1)),
+        lambda t: t.norm(float("inf")),
+    ],
+    ids=["max", "min", "amax", "argmin", "max-dim", "amin-dims", "norm-inf"],
+)
 def test_reductions_without_identity_reject_an_empty_dim(backend, call):
-    with pytest.raises(ShapeError, match=r"cannot reduce over dim 0 of size 0: "
-                       r"input.shape=\(0, 3\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"cannot reduce over dim 0 of size 0: "
+        r"input.shape=\(0, 3\)",
+    ):
         call(cg.zeros(0, 3))
 
 
@@ -42,8 +74,11 @@ def test_max_along_a_non_empty_dim_of_an_empty_tensor_is_fine(backend):
 
 @pytest.mark.parametrize("op", ["var", "std", "norm"])
 def test_integer_input_is_a_dtype_error(backend, op):
-    with pytest.raises(DTypeError, match=rf"^{op}: needs a floating tensor, received "
-                       r"dtype=crossgrad.int64"):
+    with pytest.raises(
+        DTypeError,
+        match=rf"^{op}: needs a floating tensor, received "
+        r"dtype=crossgrad.int64",
+    ):
         getattr(cg.tensor([1, 2, 3]), op)()
 
 

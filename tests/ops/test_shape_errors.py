@@ -47,26 +47,37 @@ def test_expand_of_a_non_singleton_dim(x):
         x.expand(2, 4)
 
 
-@pytest.mark.parametrize(("call", "op"), [
-    (lambda t: t.transpose(0, 2), "transpose"), (lambda t: t.squeeze(2), "squeeze"),
-    (lambda t: t.flatten(0, 2), "flatten"), (lambda t: t.unflatten(2, (1, 3)), "unflatten"),
-    (lambda t: t.flip(2), "flip"), (lambda t: t.roll(1, 2), "roll"),
-    (lambda t: t.narrow(-3, 0, 1), "narrow"), (lambda t: t.split(1, 2), "split"),
-    (lambda t: t.chunk(2, 2), "chunk"), (lambda t: cg.cat([t, t], 2), "cat"),
-    (lambda t: t.movedim(2, 0), "movedim"),
-])
+@pytest.mark.parametrize(
+    ("call", "op"),
+    [
+        (lambda t: t.transpose(0, 2), "transpose"),
+        (lambda t: t.squeeze(2), "squeeze"),
+        (lambda t: t.flatten(0, 2), "flatten"),
+        (lambda t: t.unflatten(2, (1, 3)), "unflatten"),
+        (lambda t: t.flip(2), "flip"),
+        (lambda t: t.roll(1, 2), "roll"),
+        (lambda t: t.narrow(-3, 0, 1), "narrow"),
+        (lambda t: t.split(1, 2), "split"),
+        (lambda t: t.chunk(2, 2), "chunk"),
+        (lambda t: cg.cat([t, t], 2), "cat"),
+        (lambda t: t.movedim(2, 0), "movedim"),
+    ],
+)
 def test_dim_out_of_range_names_the_op(x, call, op):
     with pytest.raises(ShapeError, match=rf"^{op}: dim out of range: dim=-?\d, tensor.ndim=2"):
         call(x)
 
 
-@pytest.mark.parametrize(("call", "op", "dim"), [
-    (lambda t: t.unsqueeze(3), "unsqueeze", 3), (lambda t: t.unsqueeze(-4), "unsqueeze", -4),
-    (lambda t: cg.stack([t, t], 3), "stack", 3),
-])
+@pytest.mark.parametrize(
+    ("call", "op", "dim"),
+    [
+        (lambda t: t.unsqueeze(3), "unsqueeze", 3),
+        (lambda t: t.unsqueeze(-4), "unsqueeze", -4),
+        (lambda t: cg.stack([t, t], 3), "stack", 3),
+    ],
+)
 def test_inserting_a_dim_out_of_range_shows_the_valid_range(x, call, op, dim):
-    with _raises(f"{op}: dim out of range: dim={dim}, tensor.ndim=2\nhint: pick a dim in "
-                 "[-3, 2]"):
+    with _raises(f"{op}: dim out of range: dim={dim}, tensor.ndim=2\nhint: pick a dim in [-3, 2]"):
         call(x)
 
 
@@ -107,38 +118,47 @@ def test_cat_of_0d_tensors(backend):
 
 
 def test_cat_with_different_ranks_names_the_tensor(x):
-    with _raises("cat: tensors must have the same number of dims: tensors[0].shape=(2, 3), "
-                 "tensors[2].shape=(3,)"):
+    with _raises(
+        "cat: tensors must have the same number of dims: tensors[0].shape=(2, 3), "
+        "tensors[2].shape=(3,)"
+    ):
         cg.cat([x, x, cg.zeros(3)])
 
 
 def test_cat_with_mismatched_sizes_names_the_tensor_and_the_dim(x):
-    with _raises("cat: sizes must match except in the cat dim 0: tensors[1].shape=(2, 4) "
-                 "differs from tensors[0].shape=(2, 3) in dim 1\nhint: make dim 1 equal"):
+    with _raises(
+        "cat: sizes must match except in the cat dim 0: tensors[1].shape=(2, 4) "
+        "differs from tensors[0].shape=(2, 3) in dim 1\nhint: make dim 1 equal"
+    ):
         cg.cat([x, cg.zeros(2, 4)])
 
 
 def test_cat_along_the_last_dim_checks_the_others(x):
-    with _raises("cat: sizes must match except in the cat dim 1: tensors[1].shape=(3, 3) "
-                 "differs from tensors[0].shape=(2, 3) in dim 0"):
+    with _raises(
+        "cat: sizes must match except in the cat dim 1: tensors[1].shape=(3, 3) "
+        "differs from tensors[0].shape=(2, 3) in dim 0"
+    ):
         cg.cat([x, cg.zeros(3, 3)], dim=-1)
 
 
 def test_stack_of_different_shapes(x):
-    with _raises("stack: all tensors must have the same shape: tensors[0].shape=(2, 3), "
-                 "tensors[1].shape=(3, 2)"):
+    with _raises(
+        "stack: all tensors must have the same shape: tensors[0].shape=(2, 3), "
+        "tensors[1].shape=(3, 2)"
+    ):
         cg.stack([x, cg.zeros(3, 2)])
 
 
 def test_split_sections_must_sum_to_the_dim(x):
-    with _raises("split: split sizes must be non-negative and sum to the size of dim 1: "
-                 "sizes=(1, 1) sum to 2, tensor.shape=(2, 3)\nhint: give sizes that add up to 3"):
+    with _raises(
+        "split: split sizes must be non-negative and sum to the size of dim 1: "
+        "sizes=(1, 1) sum to 2, tensor.shape=(2, 3)\nhint: give sizes that add up to 3"
+    ):
         x.split([1, 1], dim=1)
 
 
 def test_split_size_zero_on_a_non_empty_dim(x):
-    with _raises("split: split_size must be positive, received split_size=0 for dim 0 of "
-                 "size 2"):
+    with _raises("split: split_size must be positive, received split_size=0 for dim 0 of size 2"):
         x.split(0)
 
 
@@ -154,8 +174,9 @@ def test_chunk_count_must_be_positive(x):
 
 @pytest.mark.parametrize(("start", "length"), [(2, 2), (-4, 1), (0, -1), (3, 1)])
 def test_narrow_outside_the_dim(x, start, length):
-    with _raises(f"narrow: start={start}, length={length} do not fit in dim 1 of size 3: "
-                 "input.shape=(2, 3)"):
+    with _raises(
+        f"narrow: start={start}, length={length} do not fit in dim 1 of size 3: input.shape=(2, 3)"
+    ):
         x.narrow(1, start, length)
 
 
@@ -182,4 +203,3 @@ def test_movedim_with_a_repeated_dim(x):
 def test_flip_with_a_repeated_dim(x):
     with _raises("flip: a dim appears twice: dim=(0, -2)"):
         x.flip((0, -2))
-

@@ -25,8 +25,11 @@ def _params(grads=GRADS):
 def test_clip_grad_norm_scales_to_max_norm_and_returns_the_total(backend, norm_type, max_norm):
     params = _params()
     flat = np.concatenate([g.ravel() for g in GRADS])
-    total = np.max(np.abs(flat)) if norm_type == math.inf else \
-        np.sum(np.abs(flat) ** norm_type) ** (1 / norm_type)
+    total = (
+        np.max(np.abs(flat))
+        if norm_type == math.inf
+        else np.sum(np.abs(flat) ** norm_type) ** (1 / norm_type)
+    )
     got = clip_grad_norm_(params, max_norm, norm_type=norm_type)
     assert isinstance(got, cg.Tensor) and got.shape == ()
     np.testing.assert_allclose(got.item(), total, rtol=1e-12)
@@ -46,8 +49,11 @@ def test_clip_grad_norm_skips_missing_grads_and_takes_a_single_tensor(backend):
 
 def test_clip_grad_norm_raises_on_nonfinite_when_asked(backend):
     params = _params([np.array([1.0, np.inf])])
-    with pytest.raises(RuntimeError, match=r"clip_grad_norm_: the total norm of order 2.0 of "
-                                           r"the gradients is non-finite \(inf\)"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"clip_grad_norm_: the total norm of order 2.0 of "
+        r"the gradients is non-finite \(inf\)",
+    ):
         clip_grad_norm_(params, 1.0, error_if_nonfinite=True)
     np.testing.assert_array_equal(params[0].grad.numpy(), [1.0, np.inf])
     with pytest.raises(ValueError, match=r"norm_type must be > 0 or inf, received norm_type=0"):

@@ -33,13 +33,14 @@ def _close(got, want):
 
 
 def test_step_lr_multiplies_by_gamma_every_step_size_epochs():
-    _close(_sequence(lambda o: S.StepLR(o, 3, gamma=0.5), 8),
-           [0.5 ** (e // 3) for e in range(9)])
+    _close(_sequence(lambda o: S.StepLR(o, 3, gamma=0.5), 8), [0.5 ** (e // 3) for e in range(9)])
 
 
 def test_multi_step_lr_counts_repeated_milestones():
-    _close(_sequence(lambda o: S.MultiStepLR(o, [2, 5, 5], gamma=0.1), 7),
-           [1.0, 1.0, 0.1, 0.1, 0.1, 1e-3, 1e-3, 1e-3])
+    _close(
+        _sequence(lambda o: S.MultiStepLR(o, [2, 5, 5], gamma=0.1), 7),
+        [1.0, 1.0, 0.1, 0.1, 0.1, 1e-3, 1e-3, 1e-3],
+    )
 
 
 def test_exponential_lr():
@@ -55,8 +56,9 @@ def test_cosine_annealing_follows_the_closed_form_and_comes_back_up():
 
 
 def test_lambda_lr_scales_the_initial_lr():
-    _close(_sequence(lambda o: S.LambdaLR(o, lambda e: 1 / (e + 1)), 4),
-           [1.0, 0.5, 1 / 3, 0.25, 0.2])
+    _close(
+        _sequence(lambda o: S.LambdaLR(o, lambda e: 1 / (e + 1)), 4), [1.0, 0.5, 1 / 3, 0.25, 0.2]
+    )
 
 
 def test_lambda_lr_takes_one_function_per_group_and_checks_the_count():
@@ -88,9 +90,10 @@ def test_lambda_lr_state_dict_keeps_callable_objects_attributes_but_not_function
 
 
 def test_linear_lr_interpolates_then_holds():
-    _close(_sequence(lambda o: S.LinearLR(o, start_factor=0.25, end_factor=0.75,
-                                          total_iters=4), 6),
-           [0.25, 0.375, 0.5, 0.625, 0.75, 0.75, 0.75])
+    _close(
+        _sequence(lambda o: S.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=4), 6),
+        [0.25, 0.375, 0.5, 0.625, 0.75, 0.75, 0.75],
+    )
 
 
 def _one_cycle(opt, momentum_of, steps, **kwargs):
@@ -105,23 +108,70 @@ def _one_cycle(opt, momentum_of, steps, **kwargs):
 
 
 def test_one_cycle_cos_cycles_lr_and_sgd_momentum():
-    lrs, moms = _one_cycle(_sgd(momentum=0.9), lambda g: g["momentum"], 10, max_lr=0.5,
-                           total_steps=10)
-    _close(lrs, [0.020000000000000018, 0.26, 0.5, 0.47524231600673683, 0.40587282697488153,
-                 0.30563101096814466, 0.19437098903185537, 0.09412917302511849,
-                 0.024759683993263143, 2e-06])
-    _close(moms, [0.95, 0.8999999999999999, 0.85, 0.854951556604879, 0.8688255099070633,
-                  0.8888739533021842, 0.9111260466978157, 0.9311744900929366,
-                  0.945048443395121, 0.95])
+    lrs, moms = _one_cycle(
+        _sgd(momentum=0.9), lambda g: g["momentum"], 10, max_lr=0.5, total_steps=10
+    )
+    _close(
+        lrs,
+        [
+            0.020000000000000018,
+            0.26,
+            0.5,
+            0.47524231600673683,
+            0.40587282697488153,
+            0.30563101096814466,
+            0.19437098903185537,
+            0.09412917302511849,
+            0.024759683993263143,
+            2e-06,
+        ],
+    )
+    _close(
+        moms,
+        [
+            0.95,
+            0.8999999999999999,
+            0.85,
+            0.854951556604879,
+            0.8688255099070633,
+            0.8888739533021842,
+            0.9111260466978157,
+            0.9311744900929366,
+            0.945048443395121,
+            0.95,
+        ],
+    )
 
 
 def test_one_cycle_linear_three_phase_cycles_adam_beta1():
     opt = cg.optim.Adam([cg.zeros(1, requires_grad=True)], lr=1.0)
-    lrs, moms = _one_cycle(opt, lambda g: g["betas"][0], 10, max_lr=1.0, total_steps=10,
-                           anneal_strategy="linear", three_phase=True, pct_start=0.25,
-                           div_factor=10.0, final_div_factor=100.0)
-    _close(lrs, [0.1, 0.7, 0.7, 0.09999999999999998, 0.0835, 0.067, 0.0505, 0.034, 0.0175,
-                 0.0010000000000000009])
+    lrs, moms = _one_cycle(
+        opt,
+        lambda g: g["betas"][0],
+        10,
+        max_lr=1.0,
+        total_steps=10,
+        anneal_strategy="linear",
+        three_phase=True,
+        pct_start=0.25,
+        div_factor=10.0,
+        final_div_factor=100.0,
+    )
+    _close(
+        lrs,
+        [
+            0.1,
+            0.7,
+            0.7,
+            0.09999999999999998,
+            0.0835,
+            0.067,
+            0.0505,
+            0.034,
+            0.0175,
+            0.0010000000000000009,
+        ],
+    )
     _close(moms, [0.95, 0.8833333333333333, 0.8833333333333333] + [0.95] * 7)
     assert opt.param_groups[0]["betas"][1] == 0.999
 
@@ -138,8 +188,7 @@ def test_one_cycle_raises_past_total_steps_and_on_bad_arguments():
     with pytest.raises(ValueError, match=r"anneal_strategy must be 'cos' or 'linear'"):
         S.OneCycleLR(opt, max_lr=1.0, total_steps=5, anneal_strategy="exp")
     with pytest.raises(ValueError, match=r"cycle_momentum needs an optimizer with momentum"):
-        S.OneCycleLR(cg.optim.Adagrad([cg.zeros(1, requires_grad=True)]), max_lr=1.0,
-                     total_steps=5)
+        S.OneCycleLR(cg.optim.Adagrad([cg.zeros(1, requires_grad=True)]), max_lr=1.0, total_steps=5)
 
 
 def _plateau(metrics, **kwargs):
@@ -153,14 +202,30 @@ def _plateau(metrics, **kwargs):
 
 
 def test_reduce_on_plateau_min_rel_with_cooldown():
-    assert _plateau([5, 4, 4, 4, 4, 4, 3, 3, 3, 3], patience=2, factor=0.5, cooldown=1) == \
-        [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25]
+    assert _plateau([5, 4, 4, 4, 4, 4, 3, 3, 3, 3], patience=2, factor=0.5, cooldown=1) == [
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.5,
+        0.25,
+    ]
 
 
 def test_reduce_on_plateau_max_abs_stops_at_min_lr():
-    assert _plateau([1, 2, 2.05, 2.2, 2.2, 2.2, 2.2], mode="max", threshold=0.1,
-                    threshold_mode="abs", patience=1, factor=0.1, min_lr=0.005) == \
-        [1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1]
+    assert _plateau(
+        [1, 2, 2.05, 2.2, 2.2, 2.2, 2.2],
+        mode="max",
+        threshold=0.1,
+        threshold_mode="abs",
+        patience=1,
+        factor=0.1,
+        min_lr=0.005,
+    ) == [1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 0.1]
     assert _plateau([1.0] * 12, patience=0, factor=0.1, min_lr=0.005)[-1] == 0.005
 
 

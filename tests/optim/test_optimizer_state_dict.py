@@ -18,8 +18,10 @@ OPTIMIZERS = [
 
 
 def _params():
-    return [cg.tensor([0.5, -1.5, 2.0], dtype=cg.float64, requires_grad=True),
-            cg.tensor([[1.0, -0.25]], dtype=cg.float64, requires_grad=True)]
+    return [
+        cg.tensor([0.5, -1.5, 2.0], dtype=cg.float64, requires_grad=True),
+        cg.tensor([[1.0, -0.25]], dtype=cg.float64, requires_grad=True),
+    ]
 
 
 def _train(opt, params, steps):
@@ -33,8 +35,7 @@ def _values(params):
     return [p.detach().numpy().copy() for p in params]
 
 
-@pytest.mark.parametrize("opt_class, kwargs", OPTIMIZERS,
-                         ids=[c.__name__ for c, _ in OPTIMIZERS])
+@pytest.mark.parametrize("opt_class, kwargs", OPTIMIZERS, ids=[c.__name__ for c, _ in OPTIMIZERS])
 def test_round_trip_continues_the_same_trajectory(backend, opt_class, kwargs):
     params = _params()
     opt = opt_class([{"params": params[:1]}, {"params": params[1:], "lr": 0.05}], **kwargs)
@@ -67,8 +68,9 @@ def test_loaded_state_is_a_copy_on_the_parameter_backend(backend):
     opt = cg.optim.Adam(params, lr=0.1)
     _train(opt, params, 1)
     saved = opt.state_dict()
-    saved_numpy = {k: v.to("numpy") if isinstance(v, cg.Tensor) else v
-                   for k, v in saved["state"][0].items()}
+    saved_numpy = {
+        k: v.to("numpy") if isinstance(v, cg.Tensor) else v for k, v in saved["state"][0].items()
+    }
     before = saved_numpy["exp_avg"].numpy().copy()
     fresh = cg.optim.Adam(_params(), lr=0.1)
     fresh.load_state_dict({"state": {0: saved_numpy}, "param_groups": saved["param_groups"]})
@@ -78,26 +80,42 @@ def test_loaded_state_is_a_copy_on_the_parameter_backend(backend):
     np.testing.assert_array_equal(saved_numpy["exp_avg"].numpy(), before)
 
 
-@pytest.mark.parametrize("groups, state_dict, match", [
-    ([{"params": [0]}, {"params": [1]}], None,
-     r"Adam.load_state_dict: the saved state has 1 parameter group\(s\) but this optimizer "
-     r"has 2"),
-    ([{"params": [0]}], {"state": {}, "param_groups": [{"lr": 0.1, "params": [0, 1, 2]}]},
-     r"Adam.load_state_dict: parameter group 0 has 3 parameter\(s\) in the saved state but 1 "
-     r"here"),
-    ([{"params": [0, 1]}], {"state": {}},
-     r"expected a dict with keys 'state' and 'param_groups', received \['state'\]"),
-    ([{"params": [0, 1]}], {"state": {7: {}}, "param_groups": [{"lr": 0.1, "params": [0, 1]}]},
-     r"names parameter indices \[7\] that no parameter group lists"),
-])
+@pytest.mark.parametrize(
+    "groups, state_dict, match",
+    [
+        (
+            [{"params": [0]}, {"params": [1]}],
+            None,
+            r"Adam.load_state_dict: the saved state has 1 parameter group\(s\) but this optimizer "
+            r"has 2",
+        ),
+        (
+            [{"params": [0]}],
+            {"state": {}, "param_groups": [{"lr": 0.1, "params": [0, 1, 2]}]},
+            r"Adam.load_state_dict: parameter group 0 has 3 parameter\(s\) in the saved state but 1 "
+            r"here",
+        ),
+        (
+            [{"params": [0, 1]}],
+            {"state": {}},
+            r"expected a dict with keys 'state' and 'param_groups', received \['state'\]",
+        ),
+        (
+            [{"params": [0, 1]}],
+            {"state": {7: {}}, "param_groups": [{"lr": 0.1, "params": [0, 1]}]},
+            r"names parameter indices \[7\] that no parameter group lists",
+        ),
+    ],
+)
 def test_load_errors_name_the_mismatch_and_change_nothing(groups, state_dict, match):
     params = _params()
     source = cg.optim.Adam(params, lr=0.1)
     _train(source, params, 1)
     state_dict = state_dict or source.state_dict()
     target_params = _params()
-    target = cg.optim.Adam([{"params": [target_params[i] for i in g["params"]]}
-                            for g in groups], lr=0.3)
+    target = cg.optim.Adam(
+        [{"params": [target_params[i] for i in g["params"]]} for g in groups], lr=0.3
+    )
     before = (dict(target.state), [dict(g) for g in target.param_groups])
     with pytest.raises(ValueError, match=match):
         target.load_state_dict(state_dict)

@@ -48,8 +48,9 @@ def _reference(update, kwargs):
     return path
 
 
-def sgd_ref(p, g, s, t, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
-            maximize=False):
+def sgd_ref(
+    p, g, s, t, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+):
     g = -g if maximize else g
     g = g + weight_decay * p
     if momentum:
@@ -58,8 +59,19 @@ def sgd_ref(p, g, s, t, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, neste
     return p - lr * g
 
 
-def adam_ref(p, g, s, t, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-             amsgrad=False, maximize=False, decoupled=False):
+def adam_ref(
+    p,
+    g,
+    s,
+    t,
+    lr=1e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    amsgrad=False,
+    maximize=False,
+    decoupled=False,
+):
     b1, b2 = betas
     g = -g if maximize else g
     if decoupled:
@@ -79,8 +91,19 @@ def adamw_ref(p, g, s, t, weight_decay=1e-2, **kwargs):
     return adam_ref(p, g, s, t, weight_decay=weight_decay, decoupled=True, **kwargs)
 
 
-def rmsprop_ref(p, g, s, t, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
-                centered=False, maximize=False):
+def rmsprop_ref(
+    p,
+    g,
+    s,
+    t,
+    lr=1e-2,
+    alpha=0.99,
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum=0.0,
+    centered=False,
+    maximize=False,
+):
     g = -g if maximize else g
     g = g + weight_decay * p
     s["v"] = alpha * s.get("v", 0) + (1 - alpha) * g * g
@@ -95,8 +118,18 @@ def rmsprop_ref(p, g, s, t, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, mom
     return p - lr * g / denom
 
 
-def adagrad_ref(p, g, s, t, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                initial_accumulator_value=0.0, eps=1e-10, maximize=False):
+def adagrad_ref(
+    p,
+    g,
+    s,
+    t,
+    lr=1e-2,
+    lr_decay=0.0,
+    weight_decay=0.0,
+    initial_accumulator_value=0.0,
+    eps=1e-10,
+    maximize=False,
+):
     g = -g if maximize else g
     g = g + weight_decay * p
     clr = lr / (1 + (t - 1) * lr_decay)
@@ -104,8 +137,7 @@ def adagrad_ref(p, g, s, t, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
     return p - clr * g / (np.sqrt(s["sum"]) + eps)
 
 
-def adamax_ref(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-               maximize=False):
+def adamax_ref(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, maximize=False):
     b1, b2 = betas
     g = -g if maximize else g
     g = g + weight_decay * p
@@ -114,8 +146,19 @@ def adamax_ref(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0
     return p - lr / (1 - b1**t) * s["m"] / s["u"]
 
 
-def nadam_ref(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-              momentum_decay=4e-3, decoupled_weight_decay=False, maximize=False):
+def nadam_ref(
+    p,
+    g,
+    s,
+    t,
+    lr=2e-3,
+    betas=(0.9, 0.999),
+    eps=1e-8,
+    weight_decay=0.0,
+    momentum_decay=4e-3,
+    decoupled_weight_decay=False,
+    maximize=False,
+):
     b1, b2 = betas
     g = -g if maximize else g
     if decoupled_weight_decay:
@@ -128,8 +171,11 @@ def nadam_ref(p, g, s, t, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
     s["m"] = b1 * s.get("m", 0) + (1 - b1) * g
     s["v"] = b2 * s.get("v", 0) + (1 - b2) * g * g
     denom = np.sqrt(s["v"] / (1 - b2**t)) + eps
-    return (p - lr * (1 - mu) / (1 - s["prod"]) * g / denom
-            - lr * mu_next / (1 - s["prod"] * mu_next) * s["m"] / denom)
+    return (
+        p
+        - lr * (1 - mu) / (1 - s["prod"]) * g / denom
+        - lr * mu_next / (1 - s["prod"] * mu_next) * s["m"] / denom
+    )
 
 
 CASES = [
@@ -147,8 +193,11 @@ CASES = [
     (cg.optim.RMSprop, rmsprop_ref, dict(lr=0.01, centered=True, momentum=0.5)),
     (cg.optim.RMSprop, rmsprop_ref, dict(lr=0.01, centered=True, maximize=True)),
     (cg.optim.Adagrad, adagrad_ref, dict(lr=0.1)),
-    (cg.optim.Adagrad, adagrad_ref, dict(lr=0.1, lr_decay=0.05, weight_decay=0.1,
-                                         initial_accumulator_value=0.5, eps=1e-6)),
+    (
+        cg.optim.Adagrad,
+        adagrad_ref,
+        dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-6),
+    ),
     (cg.optim.Adamax, adamax_ref, dict(lr=0.1)),
     (cg.optim.Adamax, adamax_ref, dict(lr=0.1, betas=(0.8, 0.95), weight_decay=0.1)),
     (cg.optim.NAdam, nadam_ref, dict(lr=0.1)),
@@ -169,8 +218,9 @@ def test_trajectory_matches_the_documented_update(backend, case):
     want = _reference(reference, kwargs)
     for step, (got_params, want_params) in enumerate(zip(got, want), start=1):
         for g, w in zip(got_params, want_params):
-            np.testing.assert_allclose(g, w, rtol=1e-11, atol=1e-13,
-                                       err_msg=f"{_case_id(case)}, step {step}")
+            np.testing.assert_allclose(
+                g, w, rtol=1e-11, atol=1e-13, err_msg=f"{_case_id(case)}, step {step}"
+            )
 
 
 def test_parameters_without_grad_are_left_alone(backend):
@@ -226,23 +276,30 @@ def test_zero_grad_sets_to_none_or_zeroes(backend):
     assert w.grad is None
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda w: cg.optim.Adam([w], lr=-1.0), r"Adam: lr must be >= 0.0, received lr=-1.0"),
-    (lambda w: cg.optim.AdamW([w], betas=(0.9, 1.0)),
-     r"AdamW: betas\[1\] must be in \[0.0, 1.0\), received betas\[1\]=1.0"),
-    (lambda w: cg.optim.Adam([w], betas=0.9), r"Adam: betas must be a pair"),
-    (lambda w: cg.optim.Adam([w], eps=-1e-8), r"Adam: eps must be >= 0.0"),
-    (lambda w: cg.optim.Adam([w], weight_decay=-0.1), r"weight_decay=-0.1\nhint:"),
-    (lambda w: cg.optim.RMSprop([w], alpha=-0.5), r"RMSprop: alpha must be >= 0.0"),
-    (lambda w: cg.optim.RMSprop([w], momentum=-0.5), r"RMSprop: momentum must be >= 0.0"),
-    (lambda w: cg.optim.Adagrad([w], lr_decay=-1), r"Adagrad: lr_decay must be >= 0.0"),
-    (lambda w: cg.optim.Adagrad([w], initial_accumulator_value=-1),
-     r"Adagrad: initial_accumulator_value must be >= 0.0"),
-    (lambda w: cg.optim.Adamax([w], betas=(-0.1, 0.9)), r"Adamax: betas\[0\] must be in"),
-    (lambda w: cg.optim.NAdam([w], momentum_decay=-1.0), r"NAdam: momentum_decay must be"),
-    (lambda w: cg.optim.NAdam([w], lr=float("nan")), r"NAdam: lr must be >= 0.0"),
-    (lambda w: cg.optim.SGD([w], lr=0.1, nesterov=True), r"SGD: Nesterov momentum needs"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda w: cg.optim.Adam([w], lr=-1.0), r"Adam: lr must be >= 0.0, received lr=-1.0"),
+        (
+            lambda w: cg.optim.AdamW([w], betas=(0.9, 1.0)),
+            r"AdamW: betas\[1\] must be in \[0.0, 1.0\), received betas\[1\]=1.0",
+        ),
+        (lambda w: cg.optim.Adam([w], betas=0.9), r"Adam: betas must be a pair"),
+        (lambda w: cg.optim.Adam([w], eps=-1e-8), r"Adam: eps must be >= 0.0"),
+        (lambda w: cg.optim.Adam([w], weight_decay=-0.1), r"weight_decay=-0.1\nhint:"),
+        (lambda w: cg.optim.RMSprop([w], alpha=-0.5), r"RMSprop: alpha must be >= 0.0"),
+        (lambda w: cg.optim.RMSprop([w], momentum=-0.5), r"RMSprop: momentum must be >= 0.0"),
+        (lambda w: cg.optim.Adagrad([w], lr_decay=-1), r"Adagrad: lr_decay must be >= 0.0"),
+        (
+            lambda w: cg.optim.Adagrad([w], initial_accumulator_value=-1),
+            r"Adagrad: initial_accumulator_value must be >= 0.0",
+        ),
+        (lambda w: cg.optim.Adamax([w], betas=(-0.1, 0.9)), r"Adamax: betas\[0\] must be in"),
+        (lambda w: cg.optim.NAdam([w], momentum_decay=-1.0), r"NAdam: momentum_decay must be"),
+        (lambda w: cg.optim.NAdam([w], lr=float("nan")), r"NAdam: lr must be >= 0.0"),
+        (lambda w: cg.optim.SGD([w], lr=0.1, nesterov=True), r"SGD: Nesterov momentum needs"),
+    ],
+)
 def test_invalid_hyper_parameters_raise_naming_the_optimizer(make, match):
     w = cg.tensor([1.0], requires_grad=True)
     with pytest.raises(ValueError, match=match):

@@ -21,8 +21,9 @@ class Site:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def add(self, dist: str, entry_points: dict[str, str], modules: dict[str, str],
-            version: str = "1.0") -> None:
+    def add(
+        self, dist: str, entry_points: dict[str, str], modules: dict[str, str], version: str = "1.0"
+    ) -> None:
         """Write the distribution ``dist``: its modules and its ``crossgrad`` entry points."""
         for name, source in modules.items():
             path = self.root / (name.replace(".", "/") + ".py")
@@ -30,10 +31,10 @@ class Site:
             path.write_text(textwrap.dedent(source))
         info = self.root / f"{dist.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
         (info / "entry_points.txt").write_text(
-            "[crossgrad]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
+            "[crossgrad]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items())
+        )
 
     def run(self, code: str, **env: str) -> subprocess.CompletedProcess[str]:
         """Run ``code`` in a fresh interpreter (warnings shown) that sees this site."""
@@ -43,8 +44,14 @@ class Site:
         """Run ``python *args`` in this site's environment."""
         clean = {k: v for k, v in os.environ.items() if not k.startswith("CROSSGRAD_")}
         clean["PYTHONPATH"] = os.pathsep.join([str(self.root), clean.get("PYTHONPATH", "")])
-        return subprocess.run([sys.executable, *args], env={**clean, **env},
-                              capture_output=True, text=True, timeout=300, cwd=self.root)
+        return subprocess.run(
+            [sys.executable, *args],
+            env={**clean, **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=self.root,
+        )
 
     def ok(self, code: str, **env: str) -> subprocess.CompletedProcess[str]:
         """:meth:`run`, asserting that it exits 0; returns it for its output."""

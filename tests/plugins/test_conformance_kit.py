@@ -15,8 +15,9 @@ def double(xp, x):
 
 def _pytest(site, *args):
     (site.root / "test_toy_conformance.py").write_text(TEST_FILE)
-    return site.command("-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfs",
-                        "test_toy_conformance.py", *args)
+    return site.command(
+        "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfs", "test_toy_conformance.py", *args
+    )
 
 
 def test_a_plugins_three_line_test_file_runs_every_check_on_every_backend(toy):
@@ -40,20 +41,25 @@ def test_the_kit_fails_a_wrong_kernel_and_names_the_case_and_backend(toy):
 
 def test_the_kit_fails_an_error_that_differs_between_backends(toy):
     impl = toy.root / "toy_impl.py"
-    impl.write_text(impl.read_text().replace(
-        'f"received x.shape={x.shape}"', 'f"received x.shape={x.shape} on {x.backend}"'))
+    impl.write_text(
+        impl.read_text().replace(
+            'f"received x.shape={x.shape}"', 'f"received x.shape={x.shape} on {x.backend}"'
+        )
+    )
     done = _pytest(toy, "--backends=numpy,jax", "-k", "error_parity")
     assert done.returncode == 1
-    assert "jax raised ShapeError: 'toy.double: needs at least one dimension, received " \
+    assert (
+        "jax raised ShapeError: 'toy.double: needs at least one dimension, received "
         "x.shape=() on jax" in done.stdout
+    )
     assert "but numpy raised ShapeError: " in done.stdout
-    assert "the same bad input must give the same class and message on every backend" \
-        in done.stdout
+    assert "the same bad input must give the same class and message on every backend" in done.stdout
 
 
 def test_crossgrad_check_plugin_runs_the_cases_and_the_bad_inputs(toy):
-    done = toy.command("-m", "crossgrad.cli", "check", "--plugin", "toy-dist",
-                       "--backends", "numpy,jax")
+    done = toy.command(
+        "-m", "crossgrad.cli", "check", "--plugin", "toy-dist", "--backends", "numpy,jax"
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert "toy.double" in lines
@@ -63,8 +69,7 @@ def test_crossgrad_check_plugin_runs_the_cases_and_the_bad_inputs(toy):
 
 def test_crossgrad_check_plugin_exits_1_on_a_wrong_kernel(toy):
     (toy.root / "toy_kernels.py").write_text(WRONG_KERNEL)
-    done = toy.command("-m", "crossgrad.cli", "check", "--plugin", "toy", "--backends",
-                       "numpy")
+    done = toy.command("-m", "crossgrad.cli", "check", "--plugin", "toy", "--backends", "numpy")
     assert done.returncode == 1
     assert "toy.double::double-2d on numpy: forward" in done.stdout
 
@@ -79,11 +84,14 @@ def test_crossgrad_check_plugin_names_the_installed_plugins_for_an_unknown_name(
 def test_crossgrad_check_plugin_json_has_the_cases_and_the_bad_inputs(toy):
     import json
 
-    done = toy.command("-m", "crossgrad.cli", "check", "--plugin", "toy", "--backends",
-                       "numpy", "--json")
+    done = toy.command(
+        "-m", "crossgrad.cli", "check", "--plugin", "toy", "--backends", "numpy", "--json"
+    )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert [(r["id"], r["status"]) for r in rows] == [
-        ("toy.double::double-2d", "passed"), ("toy.double::double-1d", "passed"),
-        ("toy.double::double-0d", "passed")]
+        ("toy.double::double-2d", "passed"),
+        ("toy.double::double-1d", "passed"),
+        ("toy.double::double-0d", "passed"),
+    ]
     assert rows[-1]["kind"] == "error" and rows[-1]["raised"] == "ShapeError"

@@ -58,54 +58,89 @@ def test_crossgrad_info_lists_each_plugin_with_what_it_registered(toy):
 
 
 BROKEN = {
-    "raises-on-import": ({"broken_plugin": "raise ImportError('needs libfoo 3')"},
-                         "ImportError: needs libfoo 3"),
+    "raises-on-import": (
+        {"broken_plugin": "raise ImportError('needs libfoo 3')"},
+        "ImportError: needs libfoo 3",
+    ),
     "entry-point-target-missing": ({}, "No module named 'broken_plugin'"),
-    "unknown-hook": ({"broken_plugin": "def crossgrad_optimizers():\n    return []\n"},
-                     "unknown hook(s) crossgrad_optimizers"),
-    "hook-with-arguments": ({"broken_plugin": "def crossgrad_ops(config):\n    return []\n"},
-                            "PluginValidationError: Plugin 'broken' for hook 'crossgrad_ops'"),
-    "returns-not-a-list": ({"broken_plugin": "def crossgrad_ops():\n    return 'x.y'\n"},
-                           "crossgrad_ops() returned 'x.y', not a list of OpSpec"),
-    "returns-wrong-items": ({"broken_plugin": "def crossgrad_kernels():\n    return [{}]\n"},
-                            "not a list of KernelSpec"),
-    "op-without-namespace": ({"broken_plugin": """
+    "unknown-hook": (
+        {"broken_plugin": "def crossgrad_optimizers():\n    return []\n"},
+        "unknown hook(s) crossgrad_optimizers",
+    ),
+    "hook-with-arguments": (
+        {"broken_plugin": "def crossgrad_ops(config):\n    return []\n"},
+        "PluginValidationError: Plugin 'broken' for hook 'crossgrad_ops'",
+    ),
+    "returns-not-a-list": (
+        {"broken_plugin": "def crossgrad_ops():\n    return 'x.y'\n"},
+        "crossgrad_ops() returned 'x.y', not a list of OpSpec",
+    ),
+    "returns-wrong-items": (
+        {"broken_plugin": "def crossgrad_kernels():\n    return [{}]\n"},
+        "not a list of KernelSpec",
+    ),
+    "op-without-namespace": (
+        {
+            "broken_plugin": """
         from crossgrad.plugins import OpSpec
         def crossgrad_ops():
             return [OpSpec("Double", abs)]
-    """}, "an op named 'Double'"),
-    "claims-a-built-in-namespace": ({"broken_plugin": """
+    """
+        },
+        "an op named 'Double'",
+    ),
+    "claims-a-built-in-namespace": (
+        {
+            "broken_plugin": """
         from crossgrad.plugins import OpSpec
         def crossgrad_ops():
             return [OpSpec("linalg.solve2", abs)]
-    """}, "namespace 'linalg', which belongs to crossgrad's own ops"),
-    "claims-a-built-in-backend": ({"broken_plugin": """
+    """
+        },
+        "namespace 'linalg', which belongs to crossgrad's own ops",
+    ),
+    "claims-a-built-in-backend": (
+        {
+            "broken_plugin": """
         from crossgrad.backends.numpy import NumpyBackend
         def crossgrad_backends():
             return [NumpyBackend()]
-    """}, "claims backend 'numpy', built into crossgrad"),
-    "replaces-a-built-in-kernel-undeclared": ({"broken_plugin": """
+    """
+        },
+        "claims backend 'numpy', built into crossgrad",
+    ),
+    "replaces-a-built-in-kernel-undeclared": (
+        {
+            "broken_plugin": """
         from crossgrad.plugins import KernelSpec
         def crossgrad_kernels():
             return [KernelSpec("tanh", "numpy", lambda xp, x: x)]
-    """}, "kernel numpy:tanh is for crossgrad's op, not this plugin's"),
+    """
+        },
+        "kernel numpy:tanh is for crossgrad's op, not this plugin's",
+    ),
 }
 
 
 @pytest.mark.parametrize("modules, reason", BROKEN.values(), ids=BROKEN.keys())
 def test_a_broken_plugin_is_a_warning_naming_its_distribution_and_crossgrad_works(
-        site, modules, reason):
+    site, modules, reason
+):
     site.add("broken-dist", {"broken": "broken_plugin"}, modules, version="0.3")
-    done = site.ok(with_records("""
+    done = site.ok(
+        with_records("""
         import crossgrad
         x = crossgrad.tensor([0.5], dtype=crossgrad.float64, requires_grad=True)
         crossgrad.tanh(x).sum().backward()
         assert abs(x.grad.item() - (1 - crossgrad.tanh(x).item() ** 2)) < 1e-12
         assert crossgrad.ops.linalg.matmul is crossgrad.matmul
-    """))
+    """)
+    )
     # The warning points at the user's line that first needed a backend, not into crossgrad.
-    assert "<string>:3: PluginWarning: crossgrad: plugin 'broken' from broken-dist 0.3 was " \
+    assert (
+        "<string>:3: PluginWarning: crossgrad: plugin 'broken' from broken-dist 0.3 was "
         "not loaded" in done.stderr
+    )
     assert reason in done.stderr
     record = next(line for line in done.stdout.splitlines() if "RECORD broken " in line)
     assert record.startswith("RECORD broken broken-dist 0.3 failed |") and reason in record
@@ -123,15 +158,23 @@ def test_strict_mode_turns_a_broken_plugin_into_an_error(site, case):
 
 def _op_plugin(module: str, *names: str) -> dict[str, str]:
     specs = ", ".join(f"OpSpec({n!r}, lambda x: x * {i + 2})" for i, n in enumerate(names))
-    return {module: f"from crossgrad.plugins import OpSpec\n"
-                    f"def crossgrad_ops():\n    return [{specs}]\n"}
+    return {
+        module: f"from crossgrad.plugins import OpSpec\n"
+        f"def crossgrad_ops():\n    return [{specs}]\n"
+    }
 
 
 def test_two_plugins_claiming_one_op_make_it_raise_naming_both(site):
-    site.add("first-dist", {"first": "first_plugin"},
-             _op_plugin("first_plugin", "shared.op", "shared.only_first"))
-    site.add("second-dist", {"second": "second_plugin"},
-             _op_plugin("second_plugin", "shared.op", "other.only_second"))
+    site.add(
+        "first-dist",
+        {"first": "first_plugin"},
+        _op_plugin("first_plugin", "shared.op", "shared.only_first"),
+    )
+    site.add(
+        "second-dist",
+        {"second": "second_plugin"},
+        _op_plugin("second_plugin", "shared.op", "other.only_second"),
+    )
     done = site.ok("""
         import crossgrad
         x = crossgrad.tensor([1.0])
@@ -142,25 +185,31 @@ def test_two_plugins_claiming_one_op_make_it_raise_naming_both(site):
         except crossgrad.PluginError as e:
             print("RAISED", e)
     """)
-    both = "op 'shared.op' is claimed by both plugin 'first' (first-dist 1.0) and plugin " \
+    both = (
+        "op 'shared.op' is claimed by both plugin 'first' (first-dist 1.0) and plugin "
         "'second' (second-dist 1.0)"
+    )
     assert f"RAISED {both}" in done.stdout
-    assert "hint: uninstall one, or block one with CROSSGRAD_BLOCK_PLUGINS=second" \
-        in done.stdout
+    assert "hint: uninstall one, or block one with CROSSGRAD_BLOCK_PLUGINS=second" in done.stdout
     assert f"PluginWarning: crossgrad: {both}" in done.stderr
-    strict = site.run("import crossgrad; crossgrad.tensor([1.0])",
-                      CROSSGRAD_STRICT_PLUGINS="1")
+    strict = site.run("import crossgrad; crossgrad.tensor([1.0])", CROSSGRAD_STRICT_PLUGINS="1")
     assert strict.returncode == 1 and both in strict.stderr
 
 
 def test_a_declared_kernel_override_replaces_a_built_in_kernel(site):
-    site.add("fast-tanh", {"fast_tanh": "fast_tanh_plugin"}, {"fast_tanh_plugin": """
+    site.add(
+        "fast-tanh",
+        {"fast_tanh": "fast_tanh_plugin"},
+        {
+            "fast_tanh_plugin": """
         from crossgrad.plugins import KernelSpec
         def crossgrad_kernels():
             return [KernelSpec("tanh", "numpy", "fast_tanh_plugin:tanh", override=True)]
         def tanh(xp, x):
             return xp.tanh(x) + 1000  # visibly this kernel
-    """})
+    """
+        },
+    )
     done = site.ok("""
         import crossgrad
         assert crossgrad.tanh(crossgrad.tensor([0.0])).tolist() == [1000.0]
@@ -173,11 +222,17 @@ def test_a_declared_kernel_override_replaces_a_built_in_kernel(site):
 
 def test_two_overrides_of_one_kernel_make_it_raise_naming_both(site):
     for dist in ("one", "two"):
-        site.add(f"{dist}-dist", {dist: f"{dist}_plugin"}, {f"{dist}_plugin": """
+        site.add(
+            f"{dist}-dist",
+            {dist: f"{dist}_plugin"},
+            {
+                f"{dist}_plugin": """
             from crossgrad.plugins import KernelSpec
             def crossgrad_kernels():
                 return [KernelSpec("exp", "numpy", lambda xp, x: x, override=True)]
-        """})
+        """
+            },
+        )
     done = site.ok("""
         import crossgrad
         try:
@@ -186,12 +241,18 @@ def test_two_overrides_of_one_kernel_make_it_raise_naming_both(site):
             print("RAISED", e)
         assert crossgrad.tanh(crossgrad.tensor([0.0])).tolist() == [0.0]
     """)
-    assert "RAISED kernel replacement 'numpy:exp' is claimed by both plugin 'one' " \
+    assert (
+        "RAISED kernel replacement 'numpy:exp' is claimed by both plugin 'one' "
         "(one-dist 1.0) and plugin 'two' (two-dist 1.0)" in done.stdout
+    )
 
 
 def test_a_kernel_named_by_a_missing_module_fails_on_first_call_naming_the_plugin(site):
-    site.add("half-dist", {"half": "half_plugin"}, {"half_plugin": """
+    site.add(
+        "half-dist",
+        {"half": "half_plugin"},
+        {
+            "half_plugin": """
         from crossgrad.plugins import KernelSpec, OpSpec
         def crossgrad_ops():
             return [OpSpec("half.op", "half_plugin:op")]
@@ -202,7 +263,9 @@ def test_a_kernel_named_by_a_missing_module_fails_on_first_call_naming_the_plugi
             name = "half.op"
             kernel = staticmethod(lambda xp, x: x / 2)
         op = Half.apply
-    """})
+    """
+        },
+    )
     done = site.ok("""
         import crossgrad
         try:
@@ -210,12 +273,15 @@ def test_a_kernel_named_by_a_missing_module_fails_on_first_call_naming_the_plugi
         except crossgrad.PluginError as e:
             print("RAISED", e)
     """)
-    assert ("RAISED kernel numpy:half.op of plugin 'half' (half-dist 1.0): cannot load "
-            "'half_missing:op': ModuleNotFoundError") in done.stdout
+    assert (
+        "RAISED kernel numpy:half.op of plugin 'half' (half-dist 1.0): cannot load "
+        "'half_missing:op': ModuleNotFoundError"
+    ) in done.stdout
 
 
 def test_disabling_autoload_loads_the_built_ins_only(toy):
-    done = toy.ok(with_records("""
+    done = toy.ok(
+        with_records("""
         import sys, crossgrad
         crossgrad.tensor([1.0])
         assert "toy_plugin" not in sys.modules
@@ -223,44 +289,59 @@ def test_disabling_autoload_loads_the_built_ins_only(toy):
             crossgrad.ops.toy
         except AttributeError as e:
             print("RAISED", type(e).__name__, e)
-    """), CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD="1")
-    assert "RECORD toy toy-dist 2.5 disabled | CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD is set" \
-        in done.stdout
+    """),
+        CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD="1",
+    )
+    assert (
+        "RECORD toy toy-dist 2.5 disabled | CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD is set" in done.stdout
+    )
     assert "RECORD crossgrad.backends.numpy crossgrad" in done.stdout
-    assert ("RAISED OpNotFoundError crossgrad.ops has no op namespace 'toy'\nplugin 'toy' "
-            "(toy-dist 2.5) provides it but is disabled") in done.stdout
+    assert (
+        "RAISED OpNotFoundError crossgrad.ops has no op namespace 'toy'\nplugin 'toy' "
+        "(toy-dist 2.5) provides it but is disabled"
+    ) in done.stdout
 
 
-@pytest.mark.parametrize("variable, value, state", [
-    ("CROSSGRAD_PLUGINS", "other", "blocked | not named in CROSSGRAD_PLUGINS"),
-    ("CROSSGRAD_PLUGINS", "toy", "loaded |"),
-    ("CROSSGRAD_PLUGINS", "other,toy-dist", "loaded |"),  # a distribution's name works too
-    ("CROSSGRAD_BLOCK_PLUGINS", "toy", "blocked | named in CROSSGRAD_BLOCK_PLUGINS"),
-    ("CROSSGRAD_BLOCK_PLUGINS", "toy-dist", "blocked | named in CROSSGRAD_BLOCK_PLUGINS"),
-    ("CROSSGRAD_BLOCK_PLUGINS", " Toy_Dist", "blocked | named in CROSSGRAD_BLOCK_PLUGINS"),
-    ("CROSSGRAD_BLOCK_PLUGINS", "other", "loaded |"),
-])
+@pytest.mark.parametrize(
+    "variable, value, state",
+    [
+        ("CROSSGRAD_PLUGINS", "other", "blocked | not named in CROSSGRAD_PLUGINS"),
+        ("CROSSGRAD_PLUGINS", "toy", "loaded |"),
+        ("CROSSGRAD_PLUGINS", "other,toy-dist", "loaded |"),  # a distribution's name works too
+        ("CROSSGRAD_BLOCK_PLUGINS", "toy", "blocked | named in CROSSGRAD_BLOCK_PLUGINS"),
+        ("CROSSGRAD_BLOCK_PLUGINS", "toy-dist", "blocked | named in CROSSGRAD_BLOCK_PLUGINS"),
+        ("CROSSGRAD_BLOCK_PLUGINS", " Toy_Dist", "blocked | named in CROSSGRAD_BLOCK_PLUGINS"),
+        ("CROSSGRAD_BLOCK_PLUGINS", "other", "loaded |"),
+    ],
+)
 def test_allow_and_block_lists_apply_before_anything_is_imported(toy, variable, value, state):
-    done = toy.ok(with_records("""
+    done = toy.ok(
+        with_records("""
         import sys, crossgrad
         crossgrad.tensor([1.0])
         print("IMPORTED", "toy_plugin" in sys.modules)
-    """), **{variable: value})
+    """),
+        **{variable: value},
+    )
     assert f"RECORD toy toy-dist 2.5 {state}" in done.stdout
     assert f"IMPORTED {state.startswith('loaded')}" in done.stdout
 
 
 def test_a_blocked_plugins_namespace_error_says_it_is_blocked(toy):
-    done = toy.ok("""
+    done = toy.ok(
+        """
         import crossgrad
         assert not hasattr(crossgrad.ops, "toy")
         try:
             crossgrad.ops.toy.double
         except crossgrad.PluginError as e:
             print("RAISED", e)
-    """, CROSSGRAD_BLOCK_PLUGINS="toy")
-    assert ("plugin 'toy' (toy-dist 2.5) provides it but is blocked: named in "
-            "CROSSGRAD_BLOCK_PLUGINS") in done.stdout
+    """,
+        CROSSGRAD_BLOCK_PLUGINS="toy",
+    )
+    assert (
+        "plugin 'toy' (toy-dist 2.5) provides it but is blocked: named in CROSSGRAD_BLOCK_PLUGINS"
+    ) in done.stdout
 
 
 def test_a_missing_op_names_the_namespace_ops_and_the_closest_name(toy):
@@ -275,10 +356,14 @@ def test_a_missing_op_names_the_namespace_ops_and_the_closest_name(toy):
         except AttributeError as e:
             print("RAISED", type(e).__name__, e)
     """)
-    assert ("RAISED OpNotFoundError crossgrad.ops.toy has no op 'doubel'; its ops (from "
-            "toy-dist 2.5): double. Did you mean double?") in done.stdout
-    assert ("RAISED OpNotFoundError crossgrad.ops has no op namespace 'nosuch'\nno installed "
-            "plugin registers it: install the package that provides it") in done.stdout
+    assert (
+        "RAISED OpNotFoundError crossgrad.ops.toy has no op 'doubel'; its ops (from "
+        "toy-dist 2.5): double. Did you mean double?"
+    ) in done.stdout
+    assert (
+        "RAISED OpNotFoundError crossgrad.ops has no op namespace 'nosuch'\nno installed "
+        "plugin registers it: install the package that provides it"
+    ) in done.stdout
 
 
 def test_a_plugin_op_cannot_take_a_built_in_kernel_name():
@@ -287,12 +372,17 @@ def test_a_plugin_op_cannot_take_a_built_in_kernel_name():
     from crossgrad.plugins import Op
 
     before = PORTABLE_KERNELS["tanh"]
-    with pytest.raises(crossgrad.PluginError, match="kernel name 'tanh' of .*Shadow.kernel is "
-                       "already the portable kernel of crossgrad.ops.elementwise"):
+    with pytest.raises(
+        crossgrad.PluginError,
+        match="kernel name 'tanh' of .*Shadow.kernel is "
+        "already the portable kernel of crossgrad.ops.elementwise",
+    ):
+
         class Shadow(Op):
             name = "tanh"
 
             @staticmethod
             def kernel(xp, x):
                 return x
+
     assert PORTABLE_KERNELS["tanh"] is before

@@ -39,11 +39,13 @@ def residual_data() -> tuple[np.ndarray, ...]:
     """x (6, 4), w1 (10, 4), b1 (10,), w2 (4, 10), b2 (4,) float32."""
     rng = np.random.default_rng(2)
     f32 = np.float32
-    return (rng.standard_normal((6, 4)).astype(f32),
-            (0.5 * rng.standard_normal((10, 4))).astype(f32),
-            (0.1 * rng.standard_normal(10)).astype(f32),
-            (0.3 * rng.standard_normal((4, 10))).astype(f32),
-            (0.1 * rng.standard_normal(4)).astype(f32))
+    return (
+        rng.standard_normal((6, 4)).astype(f32),
+        (0.5 * rng.standard_normal((10, 4))).astype(f32),
+        (0.1 * rng.standard_normal(10)).astype(f32),
+        (0.3 * rng.standard_normal((4, 10))).astype(f32),
+        (0.1 * rng.standard_normal(4)).astype(f32),
+    )
 
 
 def mlp_loss(x: Any, w1: Any, b1: Any, w2: Any, b2: Any, target: Any) -> Any:
@@ -86,8 +88,11 @@ def test_mlp_with_cross_entropy_agrees_on_every_usable_backend(mlp_data):
     assert_all_usable_ran(report)
     quantities = [r.quantity for r in report.rows if r.backend == "numpy"]
     # The int64 targets are a constant: no gradient row for input 5.
-    assert quantities == ["output 0", *(f"grad input {i}" for i in range(5)),
-                          *(f"grad2 input {i}" for i in range(5))]
+    assert quantities == [
+        "output 0",
+        *(f"grad input {i}" for i in range(5)),
+        *(f"grad2 input {i}" for i in range(5)),
+    ]
     assert {r.dtype for r in report.rows if r.status == "ok"} == {"float32"}
 
 
@@ -100,8 +105,11 @@ def test_residual_block_agrees_on_every_usable_backend(residual_data):
 def test_float32_run_is_held_to_float32_tolerances(mlp_data):
     report = check_backends(mlp_loss, *mlp_data, backends=["numpy"])
     assert {(r.rtol, r.atol) for r in report.rows} == {(1.3e-6, 1e-5)}
-    report64 = check_backends(mlp_loss, *(a.astype(np.float64) if a.dtype.kind == "f" else a
-                                          for a in mlp_data), backends=["numpy"])
+    report64 = check_backends(
+        mlp_loss,
+        *(a.astype(np.float64) if a.dtype.kind == "f" else a for a in mlp_data),
+        backends=["numpy"],
+    )
     assert {r.dtype for r in report64.rows} == {"float64"}
     assert {r.max_abs for r in report64.rows} == {0.0}  # the reference itself
 
@@ -125,8 +133,9 @@ def test_planted_backward_bug_fails_gradients_but_not_outputs(plant, mlp_data):
 
 
 def test_order_selects_what_is_compared(mlp_data):
-    assert [r.quantity for r in check_backends(mlp_loss, *mlp_data, backends=["numpy"],
-                                               order=0).rows] == ["output 0"]
+    assert [
+        r.quantity for r in check_backends(mlp_loss, *mlp_data, backends=["numpy"], order=0).rows
+    ] == ["output 0"]
     with pytest.raises(ValueError, match="order must be 0, 1 or 2, received order=3"):
         check_backends(mlp_loss, *mlp_data, order=3)
 
@@ -141,21 +150,25 @@ def test_tensor_inputs_and_tuple_outputs_are_accepted():
     x = crossgrad.tensor([[0.5, -1.0], [2.0, 0.25]])
     report = check_backends(lambda t: (t.exp(), (t * t).sum()), x, backends=["numpy"])
     assert report.passed
-    assert [r.quantity for r in report.rows] == ["output 0", "output 1", "grad input 0",
-                                                 "grad2 input 0"]
+    assert [r.quantity for r in report.rows] == [
+        "output 0",
+        "output 1",
+        "grad input 0",
+        "grad2 input 0",
+    ]
 
 
 def test_unknown_backend_name_raises_backend_not_found():
-    with pytest.raises(crossgrad.BackendNotFoundError,
-                       match=r"unknown backend\(s\) 'nope'; registered: .*numpy"):
+    with pytest.raises(
+        crossgrad.BackendNotFoundError, match=r"unknown backend\(s\) 'nope'; registered: .*numpy"
+    ):
         check_backends(lambda t: t.sum(), np.ones(2), backends=["numpy", "nope"])
 
 
 def test_unusable_backend_is_reported_as_skipped_with_its_reason(missing_backend):
     report = check_backends(lambda t: t.sum(), np.ones(2, np.float32))
     assert report.passed  # a skip is not a failure...
-    assert report.skipped[missing_backend] == "fakelib is not installed (No module named " \
-        "'fakelib')"
+    assert report.skipped[missing_backend] == "fakelib is not installed (No module named 'fakelib')"
     text = str(report)  # ...but it is never silent
     assert re.search(r"\nfakelib +\(all\) +skipped", text), text
     assert "fakelib (all): fakelib is not installed" in text

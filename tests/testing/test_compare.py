@@ -57,8 +57,9 @@ def test_only_atol_given_keeps_the_default_rtol():
 
 
 def test_shape_mismatch_reports_both_shapes():
-    with pytest.raises(AssertionError,
-                       match=re.escape("actual.shape=(2, 3), expected.shape=(3, 2)")):
+    with pytest.raises(
+        AssertionError, match=re.escape("actual.shape=(2, 3), expected.shape=(3, 2)")
+    ):
         assert_close(np.zeros((2, 3)), np.zeros((3, 2)))
 
 

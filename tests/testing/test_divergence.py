@@ -50,8 +50,9 @@ def test_backends_agree_on_a_correct_model(other, mlp_data):
     report = locate_divergence(model, *mlp_data, backends=("numpy", other))
     assert not report.found and not report
     assert report.first is None
-    assert str(report).startswith(f"no divergence between numpy and {other}: 10 ops agree "
-                                  "forward, ")
+    assert str(report).startswith(
+        f"no divergence between numpy and {other}: 10 ops agree forward, "
+    )
 
 
 def test_planted_forward_bug_is_located_at_its_op_and_line(plant, mlp_data):
@@ -65,8 +66,15 @@ def test_planted_forward_bug_is_located_at_its_op_and_line(plant, mlp_data):
     assert first.op.source.code == "h = crossgrad.tanh(F.linear(h, w2, b2))"
     # Lockstep: the ops after tanh get numpy's values, so none of them is blamed.
     assert [d.op.name for d in report.divergences if d.kind == "forward"] == ["tanh"]
-    assert [op.name for op in report.ops[:first.op.index]] == [
-        "permute", "matmul", "add", "relu", "permute", "matmul", "add"]
+    assert [op.name for op in report.ops[: first.op.index]] == [
+        "permute",
+        "matmul",
+        "add",
+        "relu",
+        "permute",
+        "matmul",
+        "add",
+    ]
     va, vb = first.values
     assert vb == pytest.approx(va * 1.001, rel=1e-6)
     assert first.shape == (8, 3) and first.dtype == "float32"
@@ -78,8 +86,10 @@ def test_planted_forward_bug_report_reads_as_one_line_per_fact(plant, mlp_data):
     line = line_of(model, "crossgrad.tanh(")
     head = text.splitlines()[0]
     assert head.startswith("first divergence (numpy vs numpy-planted): op 'tanh' #7 at ")
-    assert head.endswith(f"test_divergence.py:{line} `h = crossgrad.tanh(F.linear(h, w2, b2))`:"
-                         " forward output 0 differs")
+    assert head.endswith(
+        f"test_divergence.py:{line} `h = crossgrad.tanh(F.linear(h, w2, b2))`:"
+        " forward output 0 differs"
+    )
     assert "shape (8, 3) float32:" in text and "numpy=" in text and "numpy-planted=" in text
 
 
@@ -123,8 +133,7 @@ def test_integer_inputs_are_constants_and_their_ops_compared_exactly(plant):
     def f(x: Any, idx: Any) -> Any:
         return (x * (idx + 1)).sum()
 
-    report = locate_divergence(f, np.ones(3, np.float32), np.arange(3),
-                               backends=("numpy", "numpy"))
+    report = locate_divergence(f, np.ones(3, np.float32), np.arange(3), backends=("numpy", "numpy"))
     assert not report
     assert report.n_grads == 3  # x, x * (idx + 1) and the sum; idx + 1 has none
 
@@ -166,5 +175,7 @@ def test_docs_worked_examples_run_and_print_what_the_page_shows(capsys):
     out = capsys.readouterr().out
     assert "\nPASSED\n" in out
     assert "FAILED: 6 row(s) on numpy-planted" in out
-    assert ("first divergence (numpy vs numpy-planted): op 'tanh' #4 at " in out
-            and "`logits = F.linear(crossgrad.tanh(h), w2, b2)`: forward output 0 differs" in out)
+    assert (
+        "first divergence (numpy vs numpy-planted): op 'tanh' #4 at " in out
+        and "`logits = F.linear(crossgrad.tanh(h), w2, b2)`: forward output 0 differs" in out
+    )

@@ -89,8 +89,11 @@ def test_gradcheck_returns_false_instead_of_raising_when_asked(backend):
 
 def test_gradcheck_requires_float64_inputs(backend):
     x = crossgrad.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(crossgrad.DTypeError, match=r"input 0 requires grad but has "
-                       r"dtype=crossgrad.float32[\s\S]*hint: .*float64"):
+    with pytest.raises(
+        crossgrad.DTypeError,
+        match=r"input 0 requires grad but has "
+        r"dtype=crossgrad.float32[\s\S]*hint: .*float64",
+    ):
         gradcheck(lambda a: a * a, (x,))
 
 
@@ -126,8 +129,13 @@ def test_unused_input_that_matters_numerically_is_caught(backend):
             return g * b, None
 
     with pytest.raises(GradcheckError, match="with respect to input 1"):
-        gradcheck(IgnoresB.apply, (crossgrad.tensor([1.0], dtype=crossgrad.float64,
-                                                    requires_grad=True), _x((1,), seed=2)))
+        gradcheck(
+            IgnoresB.apply,
+            (
+                crossgrad.tensor([1.0], dtype=crossgrad.float64, requires_grad=True),
+                _x((1,), seed=2),
+            ),
+        )
 
 
 def test_large_inputs_use_random_directions(backend):
@@ -148,8 +156,9 @@ def test_gradgradcheck_passes_correct_second_derivatives(backend):
 
 def test_gradgradcheck_catches_a_backward_that_is_not_differentiable(backend):
     assert gradcheck(DetachedCube.apply, (_x(),))
-    with pytest.raises(GradcheckError,
-                       match=r"gradgradcheck: .*gradient of input 0 with respect to input 0"):
+    with pytest.raises(
+        GradcheckError, match=r"gradgradcheck: .*gradient of input 0 with respect to input 0"
+    ):
         gradgradcheck(DetachedCube.apply, (_x(),))
 
 

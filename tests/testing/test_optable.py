@@ -41,9 +41,16 @@ GOOD = OpCase("exp", crossgrad.exp, np.exp, [Arg((2, 3))])
 
 def test_every_check_passes_a_correct_op(backend):
     for check in optable.applicable_checks(GOOD):
-        getattr(optable, {"forward": "check_forward", "float32": "check_float32",
-                          "noncontiguous": "check_noncontiguous", "grad": "check_grad",
-                          "gradgrad": "check_gradgrad"}[check])(GOOD)
+        getattr(
+            optable,
+            {
+                "forward": "check_forward",
+                "float32": "check_float32",
+                "noncontiguous": "check_noncontiguous",
+                "grad": "check_grad",
+                "gradgrad": "check_gradgrad",
+            }[check],
+        )(GOOD)
 
 
 def test_forward_check_catches_a_wrong_value(backend):
@@ -99,8 +106,12 @@ def test_gradgrad_check_catches_a_backward_that_is_not_differentiable(backend):
 
 
 def test_constant_inputs_are_not_differentiated(backend):
-    case = OpCase("scale", lambda x, n: x * n, lambda x, n: x * n,
-                  [Arg((3,)), Arg((3,), low=1, high=4, dtype="int64")])
+    case = OpCase(
+        "scale",
+        lambda x, n: x * n,
+        lambda x, n: x * n,
+        [Arg((3,)), Arg((3,), low=1, high=4, dtype="int64")],
+    )
     tensors = optable.to_tensors(case, case.make_inputs())
     assert tensors[0].requires_grad and tensors[0].dtype is crossgrad.float64
     assert not tensors[1].requires_grad and tensors[1].dtype is crossgrad.int64
@@ -109,7 +120,12 @@ def test_constant_inputs_are_not_differentiated(backend):
 
 def test_applicable_checks():
     assert optable.applicable_checks(GOOD) == [
-        "forward", "float32", "noncontiguous", "grad", "gradgrad"]
+        "forward",
+        "float32",
+        "noncontiguous",
+        "grad",
+        "gradgrad",
+    ]
     ints = OpCase("i", crossgrad.neg, np.negative, [Arg((3,), dtype="int64")])
     assert optable.applicable_checks(ints) == ["forward"]
     flat = OpCase("f", crossgrad.neg, np.negative, [Arg((3,))], gradgrad=False)
@@ -119,8 +135,13 @@ def test_applicable_checks():
 
 
 def test_skip_reason_prefers_the_most_specific_key():
-    case = OpCase("c", abs, abs, [Arg((1,))], skips={
-        "jax:grad": "jax grad gap", "*:float32": "all float32", "cupy": "no cupy"})
+    case = OpCase(
+        "c",
+        abs,
+        abs,
+        [Arg((1,))],
+        skips={"jax:grad": "jax grad gap", "*:float32": "all float32", "cupy": "no cupy"},
+    )
     assert case.skip_reason("jax", "grad") == "jax grad gap"
     assert case.skip_reason("jax", "forward") is None
     assert case.skip_reason("numpy", "float32") == "all float32"

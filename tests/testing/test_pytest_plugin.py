@@ -25,8 +25,7 @@ class Project:
         self.makepyfile = pytester.makepyfile
 
     def runpytest(self, *args):
-        return self.pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider",
-                                       *args)
+        return self.pytester.runpytest("-p", "no:hypothesispytest", "-p", "no:cacheprovider", *args)
 
 
 @pytest.fixture
@@ -56,11 +55,13 @@ class Broken(Backend):
 
 def test_fixture_runs_on_every_known_backend_with_ids(project, only_numpy_installed):
     result = project.runpytest("-v", "-ra")
-    result.stdout.fnmatch_lines([
-        "*test_runs_inside_use_backend?numpy? PASSED*",
-        "*test_runs_inside_use_backend?jax? SKIPPED*",
-        "*test_runs_inside_use_backend?cupy? SKIPPED*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*test_runs_inside_use_backend?numpy? PASSED*",
+            "*test_runs_inside_use_backend?jax? SKIPPED*",
+            "*test_runs_inside_use_backend?cupy? SKIPPED*",
+        ]
+    )
     result.stdout.fnmatch_lines(["SKIPPED [[]1[]] *backend 'jax' is not installed*"])
     result.assert_outcomes(passed=1, skipped=2)
 
@@ -102,7 +103,8 @@ def test_unknown_backend_name_is_a_usage_error_listing_valid_names(project):
     result = project.runpytest("--backends=numpy,nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
-        ["*--backends: unknown crossgrad backend(s): 'nope'. Valid names: numpy, jax, cupy*"])
+        ["*--backends: unknown crossgrad backend(s): 'nope'. Valid names: numpy, jax, cupy*"]
+    )
 
 
 def test_unknown_backend_in_env_var_names_the_env_var(project, monkeypatch):
@@ -113,26 +115,30 @@ def test_unknown_backend_in_env_var_names_the_env_var(project, monkeypatch):
 
 
 def test_backend_id_comes_after_the_tests_own_parameters(project):
-    project.makepyfile(test_params="""
+    project.makepyfile(
+        test_params="""
         import pytest
 
         @pytest.mark.parametrize("n", [1, 2])
         def test_p(n, backend):
             pass
-    """)
+    """
+    )
     result = project.runpytest("-v", "--backends=numpy", "test_params.py")
     result.stdout.fnmatch_lines(["*test_p[[]1-numpy[]] PASSED*", "*test_p[[]2-numpy[]] PASSED*"])
 
 
 def test_a_test_may_pin_its_backends_itself(project):
-    project.makepyfile(test_pinned="""
+    project.makepyfile(
+        test_pinned="""
         import crossgrad
         import pytest
 
         @pytest.mark.parametrize("backend", ["numpy"], indirect=True)
         def test_pinned(backend):
             assert crossgrad.get_backend().name == "numpy"
-    """)
+    """
+    )
     result = project.runpytest("-v", "test_pinned.py")
     result.stdout.fnmatch_lines(["*test_pinned[[]numpy[]] PASSED*"])
     result.assert_outcomes(passed=1)
@@ -158,8 +164,11 @@ def test_backend_names_start_with_the_known_ones():
 def _entry_point_names():
     import importlib.metadata
 
-    return [ep.name for ep in importlib.metadata.entry_points(group="pytest11")
-            if ep.value == "crossgrad.testing.pytest_plugin"]
+    return [
+        ep.name
+        for ep in importlib.metadata.entry_points(group="pytest11")
+        if ep.value == "crossgrad.testing.pytest_plugin"
+    ]
 
 
 def test_installing_crossgrad_registers_the_plugin_under_its_module_name():

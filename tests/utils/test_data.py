@@ -158,10 +158,15 @@ def test_loader_rejects_bad_batch_size_and_generator():
         DataLoader(_pairs(), generator="seed")
 
 
-@pytest.mark.parametrize("lengths, sizes", [
-    ([7, 3], [7, 3]), ([0.5, 0.5], [5, 5]), ([0.33, 0.33, 0.34], [4, 3, 3]),
-    ([0.1, 0.9], [1, 9]),
-])
+@pytest.mark.parametrize(
+    "lengths, sizes",
+    [
+        ([7, 3], [7, 3]),
+        ([0.5, 0.5], [5, 5]),
+        ([0.33, 0.33, 0.34], [4, 3, 3]),
+        ([0.1, 0.9], [1, 9]),
+    ],
+)
 def test_random_split_sizes_and_disjoint_cover(lengths, sizes):
     parts = random_split(range(10), lengths, generator=0)
     assert [len(p) for p in parts] == sizes
@@ -171,8 +176,10 @@ def test_random_split_sizes_and_disjoint_cover(lengths, sizes):
 
 
 def test_random_split_is_reproducible_with_a_seed():
-    assert (random_split(range(20), [10, 10], generator=4)[0].indices
-            == random_split(range(20), [10, 10], generator=4)[0].indices)
+    assert (
+        random_split(range(20), [10, 10], generator=4)[0].indices
+        == random_split(range(20), [10, 10], generator=4)[0].indices
+    )
 
 
 def test_random_split_subset_reads_through_to_the_dataset():
@@ -182,11 +189,14 @@ def test_random_split_subset_reads_through_to_the_dataset():
     assert y.item() == part.indices[0]
 
 
-@pytest.mark.parametrize("lengths, message", [
-    ([5, 4], "lengths sum to 9, but len\\(dataset\\)=10"),
-    ([0.5, 0.4], "fractions summing to 1"),
-    ([-1, 11], "non-negative ints"),
-])
+@pytest.mark.parametrize(
+    "lengths, message",
+    [
+        ([5, 4], "lengths sum to 9, but len\\(dataset\\)=10"),
+        ([0.5, 0.4], "fractions summing to 1"),
+        ([-1, 11], "non-negative ints"),
+    ],
+)
 def test_random_split_rejects_lengths_that_do_not_add_up(lengths, message):
     with pytest.raises(ValueError, match=message):
         random_split(range(10), lengths)

@@ -26,10 +26,11 @@ def test_backend_registers_through_the_crossgrad_entry_point():
 
 
 def test_loading_the_plugin_module_does_not_import_array_api_strict():
-    code = ("import sys, crossgrad_array_api_strict.plugin as p; p.crossgrad_backends(); "
-            "print('array_api_strict' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, crossgrad_array_api_strict.plugin as p; p.crossgrad_backends(); "
+        "print('array_api_strict' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -63,8 +64,11 @@ def test_gradient_flows_back_across_the_move_between_backends():
 def test_seeded_random_numbers_repeat():
     def draw():
         crossgrad.manual_seed(1234)
-        return [crossgrad.rand(3, backend=NAME).tolist(), crossgrad.randn(2, 2, backend=NAME)
-                .tolist(), crossgrad.randint(0, 10, (4,), backend=NAME).tolist()]
+        return [
+            crossgrad.rand(3, backend=NAME).tolist(),
+            crossgrad.randn(2, 2, backend=NAME).tolist(),
+            crossgrad.randint(0, 10, (4,), backend=NAME).tolist(),
+        ]
 
     first, second = draw(), draw()
     assert first == second

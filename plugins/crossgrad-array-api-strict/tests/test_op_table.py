@@ -15,15 +15,27 @@ from crossgrad_array_api_strict import ArrayApiStrictBackend
 
 NAME = "array_api_strict"
 ROWS, BROKEN = load_cases()
-GAPS = [pytest.param(key, reason, id=key)
-        for key, reason in sorted(ArrayApiStrictBackend.known_gaps.items())] or [
-    pytest.param(None, None, id="none", marks=pytest.mark.skip(
-        reason="no known gaps: every op-table row passes every check on array_api_strict"))]
+GAPS = [
+    pytest.param(key, reason, id=key)
+    for key, reason in sorted(ArrayApiStrictBackend.known_gaps.items())
+] or [
+    pytest.param(
+        None,
+        None,
+        id="none",
+        marks=pytest.mark.skip(
+            reason="no known gaps: every op-table row passes every check on array_api_strict"
+        ),
+    )
+]
 
 
 def _params() -> list:
-    return [pytest.param(module, case, check, id=f"{module}::{case.name}-{check}")
-            for module, case in ROWS for check in optable.applicable_checks(case)]
+    return [
+        pytest.param(module, case, check, id=f"{module}::{case.name}-{check}")
+        for module, case in ROWS
+        for check in optable.applicable_checks(case)
+    ]
 
 
 @pytest.mark.parametrize("backend", [NAME], indirect=True)
@@ -44,8 +56,12 @@ def gapped_checks(key: str) -> list[tuple[str, object, str]]:
     ``<filter>:<check>``, as crossgrad's ``known_gap`` reads it); raises when it names no
     row."""
     selector, check = parse_gap(key)
-    return [(module, case, c) for module, case in select_cases(ROWS, [selector])
-            for c in optable.applicable_checks(case) if not check or c == check]
+    return [
+        (module, case, c)
+        for module, case in select_cases(ROWS, [selector])
+        for c in optable.applicable_checks(case)
+        if not check or c == check
+    ]
 
 
 def gap_still_fails(module: str, case, check: str) -> bool:
@@ -66,8 +82,11 @@ def test_known_gap_names_an_op_table_check(key, reason):
 
 @pytest.mark.parametrize(("key", "reason"), GAPS)
 def test_known_gap_still_fails(key, reason):
-    passing = [f"{module}::{case.name} ({check})" for module, case, check in gapped_checks(key)
-               if not gap_still_fails(module, case, check)]
+    passing = [
+        f"{module}::{case.name} ({check})"
+        for module, case, check in gapped_checks(key)
+        if not gap_still_fails(module, case, check)
+    ]
     assert not passing, f"known gap {key!r} no longer fails; remove it. Passing: {passing}"
 
 
@@ -81,8 +100,7 @@ def test_a_filter_that_names_no_row_is_caught():
     with pytest.raises(UnknownNameError):
         gapped_checks("no_such_op")
     assert [c for _, _, c in gapped_checks("elementwise::exp-0d:grad")] == ["grad"]
-    assert [c for _, _, c in gapped_checks("exp-0d")] == ["forward", "float32", "grad",
-                                                          "gradgrad"]
+    assert [c for _, _, c in gapped_checks("exp-0d")] == ["forward", "float32", "grad", "gradgrad"]
 
 
 def test_a_gap_on_a_passing_check_is_caught():

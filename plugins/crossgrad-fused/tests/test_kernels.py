@@ -42,32 +42,60 @@ def _rows(dtype):
         ("rms_norm-3d", "rms_norm", [normal(2, 3, 8), None], {"eps": 1e-2}),
         ("swiglu", "swiglu", [normal(3, 5) * 4, normal(3, 5)], {}),
     ]
-    rows += [(f"softmax_cross_entropy-{r}", "softmax_cross_entropy",
-              [normal(5, 7) * 5, target], {"reduction": r}) for r in ("mean", "sum", "none")]
+    rows += [
+        (
+            f"softmax_cross_entropy-{r}",
+            "softmax_cross_entropy",
+            [normal(5, 7) * 5, target],
+            {"reduction": r},
+        )
+        for r in ("mean", "sum", "none")
+    ]
     # Backward steps: (g, inputs..., what the forward saved), g last-dim broadcast or full.
     r = np.abs(normal(4, 1)) + 0.5
     rows += [
-        ("rms_norm_backward-weight", "rms_norm_backward",
-         [normal(4, 8), normal(4, 8), normal(8), r], {}),
-        ("rms_norm_backward-no-weight", "rms_norm_backward",
-         [normal(4, 8), normal(4, 8), None, r], {}),
-        ("swiglu_backward", "swiglu_backward",
-         [normal(3, 5), normal(3, 5) * 4, normal(3, 5), rng.uniform(size=(3, 5)).astype(dtype)],
-         {}),
-        ("softmax_cross_entropy_backward-scalar", "softmax_cross_entropy_backward",
-         [normal(), target, rng.uniform(size=(5, 7)).astype(dtype)], {}),
-        ("softmax_cross_entropy_backward-per-row", "softmax_cross_entropy_backward",
-         [normal(5, 1), target, rng.uniform(size=(5, 7)).astype(dtype)], {}),
+        (
+            "rms_norm_backward-weight",
+            "rms_norm_backward",
+            [normal(4, 8), normal(4, 8), normal(8), r],
+            {},
+        ),
+        (
+            "rms_norm_backward-no-weight",
+            "rms_norm_backward",
+            [normal(4, 8), normal(4, 8), None, r],
+            {},
+        ),
+        (
+            "swiglu_backward",
+            "swiglu_backward",
+            [normal(3, 5), normal(3, 5) * 4, normal(3, 5), rng.uniform(size=(3, 5)).astype(dtype)],
+            {},
+        ),
+        (
+            "softmax_cross_entropy_backward-scalar",
+            "softmax_cross_entropy_backward",
+            [normal(), target, rng.uniform(size=(5, 7)).astype(dtype)],
+            {},
+        ),
+        (
+            "softmax_cross_entropy_backward-per-row",
+            "softmax_cross_entropy_backward",
+            [normal(5, 1), target, rng.uniform(size=(5, 7)).astype(dtype)],
+            {},
+        ),
     ]
-    return [pytest.param(dtype, op, arrays, params, id=f"{name}-{dtype.__name__}")
-            for name, op, arrays, params in rows]
+    return [
+        pytest.param(dtype, op, arrays, params, id=f"{name}-{dtype.__name__}")
+        for name, op, arrays, params in rows
+    ]
 
 
 @pytest.mark.parametrize("kernel_backend", KERNEL_BACKENDS)
-@pytest.mark.parametrize(("dtype", "op", "arrays", "params"),
-                         [*_rows(np.float32), *_rows(np.float64)])
-def test_backend_kernel_agrees_with_portable_kernel(kernel_backend, dtype, op, arrays,
-                                                    params):
+@pytest.mark.parametrize(
+    ("dtype", "op", "arrays", "params"), [*_rows(np.float32), *_rows(np.float64)]
+)
+def test_backend_kernel_agrees_with_portable_kernel(kernel_backend, dtype, op, arrays, params):
     kernel = getattr(_kernel_module(kernel_backend), op)
     backend = cg.get_backend(kernel_backend)
     on_backend = [None if a is None else backend.asarray(a) for a in arrays]
@@ -92,11 +120,13 @@ JITTED = {
     "rms_norm-no-weight": lambda jk, x, t: jk.rms_norm_jit.lower(x, None, eps=1e-6),
     "swiglu": lambda jk, x, t: jk.swiglu_jit.lower(x, x),
     "softmax_cross_entropy": lambda jk, x, t: jk.softmax_cross_entropy_jit.lower(
-        x, t, reduction="mean"),
+        x, t, reduction="mean"
+    ),
     "rms_norm_backward": lambda jk, x, t: jk.rms_norm_backward_jit.lower(x, x, x[0], x[:, :1]),
     "swiglu_backward": lambda jk, x, t: jk.swiglu_backward_jit.lower(x, x, x, x),
-    "softmax_cross_entropy_backward": lambda jk, x, t: (
-        jk.softmax_cross_entropy_backward_jit.lower(x[0, 0], t, x)),
+    "softmax_cross_entropy_backward": lambda jk, x, t: jk.softmax_cross_entropy_backward_jit.lower(
+        x[0, 0], t, x
+    ),
 }
 
 

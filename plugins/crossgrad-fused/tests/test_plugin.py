@@ -15,11 +15,12 @@ OPS = ["fused.rms_norm", "fused.swiglu", "fused.softmax_cross_entropy"]
 
 
 def test_entry_point_imports_no_array_library_and_no_op_code():
-    code = ("import sys, crossgrad_fused.plugin as p; p.crossgrad_ops(); p.crossgrad_kernels(); "
-            "print(sorted(m for m in ('jax', 'cupy', 'crossgrad_fused.ops', "
-            "'crossgrad_fused.jax_kernels', 'crossgrad_fused.cupy_kernels') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, crossgrad_fused.plugin as p; p.crossgrad_ops(); p.crossgrad_kernels(); "
+        "print(sorted(m for m in ('jax', 'cupy', 'crossgrad_fused.ops', "
+        "'crossgrad_fused.jax_kernels', 'crossgrad_fused.cupy_kernels') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 

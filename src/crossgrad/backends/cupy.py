@@ -58,10 +58,12 @@ class CupyBackend(Backend):
         import cupy
 
         count = cupy.cuda.runtime.getDeviceCount()
-        return {"cupy": cupy.__version__,
-                "cuda": str(cupy.cuda.runtime.runtimeGetVersion()),
-                "devices": ", ".join(f"cuda:{i}" for i in range(count)),
-                "tf32": "on (CUPY_TF32)" if _tf32_requested() else "off"}
+        return {
+            "cupy": cupy.__version__,
+            "cuda": str(cupy.cuda.runtime.runtimeGetVersion()),
+            "devices": ", ".join(f"cuda:{i}" for i in range(count)),
+            "tf32": "on (CUPY_TF32)" if _tf32_requested() else "off",
+        }
 
     # ---------------------------------------------------------------- dtypes and data
     def native_dtype(self, dtype: DType) -> Any:
@@ -154,8 +156,11 @@ def _scatter_add(xp: Any, target: Any, index: Any, values: Any) -> Any:
         import numpy as np
 
         host = cupy.asnumpy(out)
-        np.add.at(host, tuple(cupy.asnumpy(k) if isinstance(k, cupy.ndarray) else k
-                              for k in key), cupy.asnumpy(values))
+        np.add.at(
+            host,
+            tuple(cupy.asnumpy(k) if isinstance(k, cupy.ndarray) else k for k in key),
+            cupy.asnumpy(values),
+        )
         out = cupy.asarray(host)
     return out
 

@@ -57,8 +57,12 @@ class JaxBackend(Backend):
 
         self.xp  # noqa: B018 - enables x64 before JAX reports anything
         devices = ", ".join(_device_name(d) for d in jax.devices())
-        return {"jax": jax.__version__, "jaxlib": jaxlib.__version__,
-                "platform": jax.default_backend(), "devices": devices}
+        return {
+            "jax": jax.__version__,
+            "jaxlib": jaxlib.__version__,
+            "platform": jax.default_backend(),
+            "devices": devices,
+        }
 
     # ---------------------------------------------------------------- dtypes and data
     def native_dtype(self, dtype: DType) -> Any:
@@ -124,8 +128,9 @@ class JaxBackend(Backend):
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Any:
         import jax
 
-        return jax.random.randint(self._next_key(), shape, low, high,
-                                  dtype=self.native_dtype(dtype))
+        return jax.random.randint(
+            self._next_key(), shape, low, high, dtype=self.native_dtype(dtype)
+        )
 
 
 def _device_name(device: Any) -> str:
@@ -166,14 +171,21 @@ def _conv_fn(win: Any, groups: int) -> Any:
     import jax
 
     return lambda x, w: jax.lax.conv_general_dilated(
-        x, w, window_strides=win.stride, padding=win.padding, rhs_dilation=win.dilation,
-        dimension_numbers=_CONV_DIMS, feature_group_count=groups)
+        x,
+        w,
+        window_strides=win.stride,
+        padding=win.padding,
+        rhs_dilation=win.dilation,
+        dimension_numbers=_CONV_DIMS,
+        feature_group_count=groups,
+    )
 
 
 def _jitted() -> dict[str, Any]:
     import jax
 
     if not _JIT:
+
         @functools.partial(jax.jit, static_argnames=("win", "groups"))
         def forward(x: Any, w: Any, win: Any, groups: int) -> Any:
             return _conv_fn(win, groups)(x, w)
@@ -218,13 +230,24 @@ def _max_pool2d(xp: Any, x: Any, *, win: Any) -> tuple[Any, Any]:
 
     (kh, kw), (sh, sw), (dh, dw) = win.size, win.stride, win.dilation
     pad = ((0, 0), (0, 0), *win.padding)
-    y = jax.lax.reduce_window(x, -xp.inf, jax.lax.max, (1, 1, kh, kw), (1, 1, sh, sw), pad,
-                              window_dilation=(1, 1, dh, dw))
+    y = jax.lax.reduce_window(
+        x, -xp.inf, jax.lax.max, (1, 1, kh, kw), (1, 1, sh, sw), pad, window_dilation=(1, 1, dh, dw)
+    )
     xpad = xp.pad(x, pad, constant_values=-xp.inf)
     ho, wo = y.shape[2:]
-    cols = xp.stack([xpad[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh,
-                          j * dw:j * dw + sw * (wo - 1) + 1:sw]
-                     for i in range(kh) for j in range(kw)], axis=2)
+    cols = xp.stack(
+        [
+            xpad[
+                :,
+                :,
+                i * dh : i * dh + sh * (ho - 1) + 1 : sh,
+                j * dw : j * dw + sw * (wo - 1) + 1 : sw,
+            ]
+            for i in range(kh)
+            for j in range(kw)
+        ],
+        axis=2,
+    )
     return y, xp.argmax(cols, axis=2)
 
 

@@ -44,16 +44,22 @@ class NumpyBackend(Backend):
         return np.dtype(dtype.name)
 
     def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
-        return np.array(obj, dtype=None if dtype is None else dtype.name,
-                        copy=True if copy else None)
+        return np.array(
+            obj, dtype=None if dtype is None else dtype.name, copy=True if copy else None
+        )
 
     def to_numpy(self, array: Any) -> Any:
         return np.asarray(array)
 
     def sole_owner(self, array: Any) -> bool:
         # Held by one Tensor: its _data plus this call's argument and getrefcount's.
-        return (type(array) is np.ndarray and array.base is None and array.flags.owndata
-                and array.flags.writeable and sys.getrefcount(array) == 3)
+        return (
+            type(array) is np.ndarray
+            and array.base is None
+            and array.flags.owndata
+            and array.flags.writeable
+            and sys.getrefcount(array) == 3
+        )
 
     def write(self, dst: Any, src: Any, how: str = "set") -> Any:
         # NumPy returns scalars, not 0-d arrays, from full reductions and 0-d math;
@@ -120,8 +126,7 @@ def _erf(xp: Any, x: Any) -> Any:
     import math
 
     # NumPy has no erf; math.erf is exact to the last bit, elementwise.
-    flat = np.fromiter((math.erf(v) for v in x.ravel().tolist()), dtype=np.float64,
-                       count=x.size)
+    flat = np.fromiter((math.erf(v) for v in x.ravel().tolist()), dtype=np.float64, count=x.size)
     return flat.reshape(x.shape).astype(x.dtype, copy=False)
 
 
@@ -142,8 +147,10 @@ def _windows(x: Any, win: Any, fill: float = 0.0) -> Any:
 def _slices(win: Any, i: int, j: int, ho: int, wo: int) -> tuple[slice, slice]:
     """Where kernel tap (i, j) reads in the padded input, for every output position."""
     (sh, sw), (dh, dw) = win.stride, win.dilation
-    return (slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
-            slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+    return (
+        slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
+        slice(j * dw, j * dw + sw * (wo - 1) + 1, sw),
+    )
 
 
 def _padded_zeros(n: int, c: int, hw: Any, win: Any, dtype: Any) -> Any:
@@ -155,14 +162,18 @@ def _crop(out: Any, win: Any, hw: Any) -> Any:
     (top, _), (left, _) = win.padding
     if out.shape[2:] == tuple(hw):
         return out
-    return np.ascontiguousarray(out[:, :, top:top + hw[0], left:left + hw[1]])
+    return np.ascontiguousarray(out[:, :, top : top + hw[0], left : left + hw[1]])
 
 
 def _conv2d(xp: Any, x: Any, w: Any, *, win: Any, groups: int) -> Any:
     v = _windows(x, win)  # (N, C, Ho, Wo, kh, kw)
     og, cg = w.shape[0] // groups, w.shape[1]
-    parts = [np.tensordot(w[k * og:(k + 1) * og], v[:, k * cg:(k + 1) * cg],
-                          axes=([1, 2, 3], [1, 4, 5])) for k in range(groups)]
+    parts = [
+        np.tensordot(
+            w[k * og : (k + 1) * og], v[:, k * cg : (k + 1) * cg], axes=([1, 2, 3], [1, 4, 5])
+        )
+        for k in range(groups)
+    ]
     out = parts[0] if groups == 1 else np.concatenate(parts, axis=0)  # (O, N, Ho, Wo)
     return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
 
@@ -174,21 +185,25 @@ def _conv_transpose2d(xp: Any, g: Any, w: Any, *, win: Any, groups: int, in_hw: 
     kh, kw = win.size
     for k in range(groups):
         # (N, Cg, kh, kw, Ho, Wo): every tap's contribution, added at its strided slice.
-        wk = w[k * og:(k + 1) * og].reshape(og, -1)
-        gk = g[:, k * og:(k + 1) * og].reshape(n, og, ho * wo)
+        wk = w[k * og : (k + 1) * og].reshape(og, -1)
+        gk = g[:, k * og : (k + 1) * og].reshape(n, og, ho * wo)
         cols = np.matmul(wk.T, gk).reshape(n, cg, kh, kw, ho, wo)
         for i in range(kh):
             for j in range(kw):
                 rows, columns = _slices(win, i, j, ho, wo)
-                out[:, k * cg:(k + 1) * cg, rows, columns] += cols[:, :, i, j]
+                out[:, k * cg : (k + 1) * cg, rows, columns] += cols[:, :, i, j]
     return _crop(out, win, in_hw)
 
 
 def _conv2d_weight(xp: Any, x: Any, g: Any, *, win: Any, groups: int) -> Any:
     v = _windows(x, win)  # (N, C, Ho, Wo, kh, kw)
     og, cg = g.shape[1] // groups, x.shape[1] // groups
-    parts = [np.tensordot(g[:, k * og:(k + 1) * og], v[:, k * cg:(k + 1) * cg],
-                          axes=([0, 2, 3], [0, 2, 3])) for k in range(groups)]
+    parts = [
+        np.tensordot(
+            g[:, k * og : (k + 1) * og], v[:, k * cg : (k + 1) * cg], axes=([0, 2, 3], [0, 2, 3])
+        )
+        for k in range(groups)
+    ]
     return parts[0] if groups == 1 else np.concatenate(parts, axis=0)  # (O, Cg, kh, kw)
 
 
@@ -213,8 +228,10 @@ def _max_pool2d(xp: Any, x: Any, *, win: Any) -> tuple[Any, Any]:
 
 def _pool_out(hw: Any, win: Any) -> tuple[int, int]:
     """Output size over an already padded input."""
-    return tuple((n - d * (k - 1) - 1) // s + 1  # type: ignore[return-value]
-                 for n, k, s, d in zip(hw, win.size, win.stride, win.dilation))
+    return tuple(
+        (n - d * (k - 1) - 1) // s + 1  # type: ignore[return-value]
+        for n, k, s, d in zip(hw, win.size, win.stride, win.dilation)
+    )
 
 
 def _max_pool2d_scatter(xp: Any, g: Any, kidx: Any, *, win: Any, in_hw: Any) -> Any:

@@ -16,8 +16,9 @@ _namespace: Callable[[str], Any] | None = None
 _namespace_names: Callable[[], list[str]] | None = None
 
 
-def install_resolver(resolver: Callable[[str | None], Any],
-                     usable: Callable[[], list[Any]]) -> None:
+def install_resolver(
+    resolver: Callable[[str | None], Any], usable: Callable[[], list[Any]]
+) -> None:
     """Called by the registry: how to find a backend by name, and the usable ones."""
     global _resolver, _usable
     _resolver, _usable = resolver, usable

@@ -50,8 +50,16 @@ float64 = DType("float64", 8, FLOATING)
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 BY_NAME = {d.name: d for d in ALL}
 # PyTorch's aliases, accepted wherever a dtype name is.
-BY_NAME.update({"half": float16, "float": float32, "double": float64, "int": int32,
-                "long": int64, "short": int16})
+BY_NAME.update(
+    {
+        "half": float16,
+        "float": float32,
+        "double": float64,
+        "int": int32,
+        "long": int64,
+        "short": int16,
+    }
+)
 
 _default_float = float32
 _promoted: dict[tuple[DType, DType], DType] = {}
@@ -137,9 +145,6 @@ def native_entry(native: object) -> tuple[object, DType | None, int]:
     if len(NATIVE) < _NATIVE_LIMIT:
         NATIVE[id(native)] = entry
     return entry
-
-
-
 
 
 def promote(a: DType, b: DType) -> DType:

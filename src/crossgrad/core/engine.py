@@ -21,14 +21,19 @@ from crossgrad.core.function import Node
 from crossgrad.core.tensor import Tensor
 
 
-def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None] | None = None,
-             retain_graph: bool | None = None, create_graph: bool = False,
-             inputs: Sequence[Tensor] | None = None) -> None:
+def backward(
+    tensors: Sequence[Tensor],
+    grad_tensors: Sequence[Tensor | None] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
     roots, seeds = _seed("backward", tensors, grad_tensors, create_graph)
     targets = None if inputs is None else _targets("backward", _as_seq(inputs))
-    found = _run(roots, seeds, create_graph if retain_graph is None else retain_graph,
-                 create_graph, targets)
+    found = _run(
+        roots, seeds, create_graph if retain_graph is None else retain_graph, create_graph, targets
+    )
     if targets is None:
         return
     for t, g in zip(targets, found):
@@ -36,8 +41,14 @@ def backward(tensors: Sequence[Tensor], grad_tensors: Sequence[Tensor | None] | 
             _accumulate(t, g, create_graph)
 
 
-def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
     """Return the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates).
 
     >>> import crossgrad
@@ -51,8 +62,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     grad_outputs = None if grad_outputs is None else _as_seq(grad_outputs)
     targets = _targets("grad", _as_seq(inputs))
     roots, seeds = _seed("grad", outputs, grad_outputs, create_graph)
-    found = _run(roots, seeds, create_graph if retain_graph is None else retain_graph,
-                 create_graph, targets)
+    found = _run(
+        roots, seeds, create_graph if retain_graph is None else retain_graph, create_graph, targets
+    )
     if not allow_unused:
         for i, g in enumerate(found):
             if g is None:
@@ -78,11 +90,14 @@ def _targets(op: str, inputs: list[Tensor]) -> list[Tensor]:
     return inputs
 
 
-def _seed(op: str, tensors: Sequence[Tensor], grads: Sequence[Tensor | None] | None,
-          create_graph: bool) -> tuple[list[Tensor], list[Tensor]]:
+def _seed(
+    op: str, tensors: Sequence[Tensor], grads: Sequence[Tensor | None] | None, create_graph: bool
+) -> tuple[list[Tensor], list[Tensor]]:
     if grads is not None and len(grads) != len(tensors):
-        raise GraphError(f"{op}: got {len(grads)} gradients for {len(tensors)} outputs",
-                         hint="pass one gradient per output")
+        raise GraphError(
+            f"{op}: got {len(grads)} gradients for {len(tensors)} outputs",
+            hint="pass one gradient per output",
+        )
     roots, seeds = [], []
     for i, t in enumerate(tensors):
         if not t._requires_grad:
@@ -103,12 +118,16 @@ def _seed(op: str, tensors: Sequence[Tensor], grads: Sequence[Tensor | None] | N
             g = Tensor._make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)
         else:
             if not isinstance(g, Tensor):
-                raise GraphError(f"{op}: gradient {i} must be a Tensor, "
-                                 f"received {type(g).__name__}", hint="wrap it with tensor()")
+                raise GraphError(
+                    f"{op}: gradient {i} must be a Tensor, received {type(g).__name__}",
+                    hint="wrap it with tensor()",
+                )
             if g.shape != t.shape:
                 raise ShapeError(
                     f"{op}: gradient {i} has the wrong shape: gradient.shape={g.shape}, "
-                    f"output.shape={t.shape}", hint="pass a gradient of the output's shape")
+                    f"output.shape={t.shape}",
+                    hint="pass a gradient of the output's shape",
+                )
             if g._backend is not t._backend:
                 from crossgrad.core.function import _mismatch
 
@@ -118,8 +137,13 @@ def _seed(op: str, tensors: Sequence[Tensor], grads: Sequence[Tensor | None] | N
     return roots, seeds
 
 
-def _run(roots: list[Tensor], seeds: list[Tensor], retain_graph: bool, create_graph: bool,
-         targets: list[Tensor] | None) -> list[Tensor | None]:
+def _run(
+    roots: list[Tensor],
+    seeds: list[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    targets: list[Tensor] | None,
+) -> list[Tensor | None]:
     """Walk the graph from ``roots``. Returns the gradients of ``targets``, or accumulates
     into leaves when ``targets`` is None."""
     # Gradients of a target are captured where they meet: at its node's output (non-leaf)
@@ -264,8 +288,7 @@ def _useful_nodes(order: list[Node], capture: dict[Any, int]) -> set[Node]:
             node, expanded = stack.pop()
             if node in reaches:
                 continue
-            children = [e[0] for e in node.next_edges
-                        if e is not None and type(e[0]) is Node]
+            children = [e[0] for e in node.next_edges if e is not None and type(e[0]) is Node]
             if not expanded:
                 stack.append((node, True))
                 stack.extend((c, False) for c in children if c not in reaches)
@@ -316,8 +339,7 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
             in_grads = in_grads[:n]
         else:
             raise GradientContractError(
-                f"{name}.backward returned {len(in_grads)} gradients, but forward took "
-                f"{n} inputs",
+                f"{name}.backward returned {len(in_grads)} gradients, but forward took {n} inputs",
                 hint="return one gradient (or None) per argument of forward",
             )
     checked = []
@@ -328,7 +350,9 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
         if not isinstance(g, Tensor):
             raise GradientContractError(
                 f"{name}.backward returned a {type(g).__name__} as gradient {i}, expected a "
-                "Tensor or None", hint="return Tensors built from the incoming gradient")
+                "Tensor or None",
+                hint="return Tensors built from the incoming gradient",
+            )
         shape, dtype = meta
         if g.shape != shape:
             if _expands_to(shape, g.shape):
@@ -343,7 +367,9 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
             if g.dtype.category != dtypes.FLOATING:
                 raise GradientContractError(
                     f"{name}.backward returned gradient {i} of dtype {g.dtype.name}, but "
-                    f"input {i} is {dtype.name}", hint="return a floating-point gradient")
+                    f"input {i} is {dtype.name}",
+                    hint="return a floating-point gradient",
+                )
             g = g.to(dtype)  # type: ignore[attr-defined]
         if g._backend is not node.backend:
             from crossgrad.core.function import _mismatch
@@ -410,5 +436,9 @@ _COUNTS_EXACT = sys.version_info < (3, 14) and sys.implementation.name == "cpyth
 def _sole_owner(g: Tensor) -> bool:
     """Whether nothing but the engine refers to ``g`` or its memory (as PyTorch's
     AccumulateGrad checks use_count before stealing a gradient)."""
-    return (_COUNTS_EXACT and sys.getrefcount(g) == _CALLER_REFS and g._base is None
-            and g._backend.sole_owner(g._data))
+    return (
+        _COUNTS_EXACT
+        and sys.getrefcount(g) == _CALLER_REFS
+        and g._base is None
+        and g._backend.sole_owner(g._data)
+    )

@@ -69,7 +69,8 @@ def _register_portable(name: str, fn: Callable[..., Any]) -> None:
             f"kernel name {name!r} of {fn.__module__}.{fn.__qualname__} is already the portable "
             f"kernel of {existing.__module__}.{existing.__qualname__}",
             hint="name a plugin's ops '<namespace>.<op>' (its own namespace); to replace a "
-            "kernel on one backend, return a KernelSpec(..., override=True)")
+            "kernel on one backend, return a KernelSpec(..., override=True)",
+        )
     PORTABLE_KERNELS[name] = fn
 
 
@@ -78,8 +79,9 @@ class _Saved:
 
     __slots__ = ("tensor", "data", "version_ref", "version", "out_idx")
 
-    def __init__(self, tensor: Tensor | None, data: Any, version_ref: list[int],
-                 out_idx: int) -> None:
+    def __init__(
+        self, tensor: Tensor | None, data: Any, version_ref: list[int], out_idx: int
+    ) -> None:
         self.tensor = tensor  # inputs and constants; None for outputs (no reference cycle)
         self.data = data
         self.version_ref = version_ref
@@ -92,8 +94,16 @@ class Node:
 
     # ``meta`` holds a built-in op's non-tensor state for backward (shapes, dims, scalars)
     # without creating a per-node __dict__; user Functions set any attribute they like.
-    __slots__ = ("fn", "backend", "next_edges", "_to_save", "_saved", "meta",
-                 "__dict__", "__weakref__")
+    __slots__ = (
+        "fn",
+        "backend",
+        "next_edges",
+        "_to_save",
+        "_saved",
+        "meta",
+        "__dict__",
+        "__weakref__",
+    )
 
     # Rarely set, so class-level defaults keep creating a node cheap (set per node in
     # its __dict__ when used).
@@ -178,8 +188,7 @@ class Node:
             if s.tensor is not None:
                 out.append(s.tensor)
             else:
-                out.append(Tensor._make(s.data, self.backend, True, self, s.out_idx,
-                                        s.version_ref))
+                out.append(Tensor._make(s.data, self.backend, True, self, s.out_idx, s.version_ref))
         return tuple(out)
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
@@ -216,8 +225,13 @@ class Node:
         """
         for record in self._saved or ():
             if record is not None and record.tensor is tensor:
-                copy = Tensor._make(self.backend.copy(tensor._data), self.backend,
-                                    tensor._requires_grad, tensor.grad_fn, tensor._out_idx)
+                copy = Tensor._make(
+                    self.backend.copy(tensor._data),
+                    self.backend,
+                    tensor._requires_grad,
+                    tensor.grad_fn,
+                    tensor._out_idx,
+                )
                 record.tensor, record.data = copy, copy._data
                 record.version_ref, record.version = copy._version, 0
 
@@ -323,10 +337,12 @@ class Function:
         outputs = (result,) if single else result
         if record:
             _check_dirty(cls, ctx)
-            ctx._in_meta = tuple((a.shape, a.dtype) if isinstance(a, Tensor) else None
-                                 for a in args)
-            ctx._out_meta = tuple((o.shape, o.dtype) if isinstance(o, Tensor) else None
-                                  for o in outputs)
+            ctx._in_meta = tuple(
+                (a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args
+            )
+            ctx._out_meta = tuple(
+                (o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outputs
+            )
             if grad_mode.state.anomaly:
                 ctx._trace = traceback.format_stack()[:-1]
         wrapped = []
@@ -375,8 +391,9 @@ class Op(Function):
         super().__init_subclass__(**kwargs)
         kernel = cls.__dict__.get("kernel")
         if kernel is not None and cls.name:
-            _register_portable(cls.name, kernel.__func__ if isinstance(kernel, staticmethod)
-                               else kernel)
+            _register_portable(
+                cls.name, kernel.__func__ if isinstance(kernel, staticmethod) else kernel
+            )
 
     @staticmethod
     def forward(ctx: Node, *arrays: Any, **params: Any) -> Any:
@@ -438,7 +455,8 @@ class Op(Function):
             return out
         nondiff = ctx._non_differentiable
         outs = tuple(
-            make(r, backend) if any(r is n for n in nondiff) or not _is_floating(r)
+            make(r, backend)
+            if any(r is n for n in nondiff) or not _is_floating(r)
             else make(r, backend, True, ctx, j)
             for j, r in enumerate(result)
         )
@@ -473,8 +491,10 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
         # The marker takes the incoming gradients as inputs, so differentiating the result
         # reaches it (and raises) through them.
         sources = [g for g in grads if isinstance(g, Tensor) and g._requires_grad]
-        marked = tuple(_OnceDifferentiated.apply(o, ctx.name, *sources)
-                       if isinstance(o, Tensor) else o for o in outs)
+        marked = tuple(
+            _OnceDifferentiated.apply(o, ctx.name, *sources) if isinstance(o, Tensor) else o
+            for o in outs
+        )
         return marked[0] if single else marked
 
     return wrapper

@@ -83,16 +83,19 @@ def resolve(ref: Any, what: str) -> Any:
         return ref
     module_name, sep, attr = ref.partition(":")
     if not sep or not module_name or not attr:
-        raise PluginError(f"{what}: {ref!r} is not a 'module:attribute' reference",
-                          hint="write references as 'package.module:name'")
+        raise PluginError(
+            f"{what}: {ref!r} is not a 'module:attribute' reference",
+            hint="write references as 'package.module:name'",
+        )
     try:
         obj: Any = importlib.import_module(module_name)
         for part in attr.split("."):
             obj = getattr(obj, part)
     except Exception as exc:  # noqa: BLE001 - any failure of a plugin's import is reported
-        raise PluginError(f"{what}: cannot load {ref!r}: {type(exc).__name__}: {exc}",
-                          hint="check that the plugin is installed completely, or "
-                          "reinstall it") from exc
+        raise PluginError(
+            f"{what}: cannot load {ref!r}: {type(exc).__name__}: {exc}",
+            hint="check that the plugin is installed completely, or reinstall it",
+        ) from exc
     return obj
 
 
@@ -102,15 +105,18 @@ class LazyKernel:
 
     __slots__ = ("table", "name", "ref", "what")
 
-    def __init__(self, table: dict[str, Callable[..., Any]], name: str, ref: str,
-                 what: str) -> None:
+    def __init__(
+        self, table: dict[str, Callable[..., Any]], name: str, ref: str, what: str
+    ) -> None:
         self.table, self.name, self.ref, self.what = table, name, ref, what
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         kernel = resolve(self.ref, self.what)
         if not callable(kernel):
-            raise PluginError(f"{self.what}: {self.ref!r} is {kernel!r}, not a function",
-                              hint="name the kernel function itself")
+            raise PluginError(
+                f"{self.what}: {self.ref!r} is {kernel!r}, not a function",
+                hint="name the kernel function itself",
+            )
         self.table[self.name] = kernel
         return kernel(*args, **kwargs)
 

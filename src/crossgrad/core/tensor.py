@@ -36,8 +36,15 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "_backend", "_requires_grad", "grad_fn", "_version", "__dict__",
-                 "__weakref__")
+    __slots__ = (
+        "_data",
+        "_backend",
+        "_requires_grad",
+        "grad_fn",
+        "_version",
+        "__dict__",
+        "__weakref__",
+    )
     # Rarely differ from these defaults, so creating a tensor sets only the slots above
     # (every op creates one); a tensor that needs them gets them in its __dict__.
     _grad: Tensor | None = None
@@ -53,15 +60,20 @@ class Tensor:
         dtype, as ``torch.Tensor(data)``; prefer ``crossgrad.tensor``."""
         from crossgrad.core import context
 
-        t = context.new_tensor(data, requires_grad=requires_grad,
-                               dtype=dtypes.get_default_dtype())
+        t = context.new_tensor(data, requires_grad=requires_grad, dtype=dtypes.get_default_dtype())
         for name in Tensor.__slots__[:-2]:
             setattr(self, name, getattr(t, name))
 
     @staticmethod
-    def _make(data: Any, backend: Any, requires_grad: bool = False, grad_fn: Any = None,
-              out_idx: int = 0, version: list[int] | None = None, base: Tensor | None = None
-              ) -> Tensor:
+    def _make(
+        data: Any,
+        backend: Any,
+        requires_grad: bool = False,
+        grad_fn: Any = None,
+        out_idx: int = 0,
+        version: list[int] | None = None,
+        base: Tensor | None = None,
+    ) -> Tensor:
         """Wrap a backend array without copying or checking it (for ops and backends)."""
         return make(data, backend, requires_grad, grad_fn, out_idx, version, base)
 
@@ -108,11 +120,14 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise DTypeError(
                     f"grad: expected a Tensor or None, received {type(value).__name__}",
-                    hint="assign a Tensor of the same shape, or None")
+                    hint="assign a Tensor of the same shape, or None",
+                )
             if value.shape != self.shape:
                 raise ShapeError(
                     f"grad: assigned gradient has the wrong shape: grad.shape={value.shape}, "
-                    f"tensor.shape={self.shape}", hint="assign a gradient of the tensor's shape")
+                    f"tensor.shape={self.shape}",
+                    hint="assign a gradient of the tensor's shape",
+                )
         self._grad = value
 
     @property
@@ -184,8 +199,11 @@ class Tensor:
 
     def __index__(self) -> int:
         if self.dtype.category != dtypes.INTEGER:
-            raise DTypeError(f"index: only integer tensors can be used as an index, "
-                             f"received dtype={self.dtype!r}", hint="cast with .long()")
+            raise DTypeError(
+                f"index: only integer tensors can be used as an index, "
+                f"received dtype={self.dtype!r}",
+                hint="cast with .long()",
+            )
         return int(self._scalar("index"))
 
     def _scalar(self, what: str) -> Any:
@@ -262,8 +280,10 @@ class Tensor:
         A hook that returns a tensor replaces the gradient.
         """
         if not self._requires_grad:
-            raise GraphError("register_hook: cannot register a hook on a tensor that "
-                             "does not require grad", hint="call requires_grad_() first")
+            raise GraphError(
+                "register_hook: cannot register a hook on a tensor that does not require grad",
+                hint="call requires_grad_() first",
+            )
         if self.grad_fn is not None:
             return self.grad_fn.add_pre_hook(self._out_idx, hook)
         if self._hooks is None:
@@ -271,13 +291,19 @@ class Tensor:
         self._hooks.append(hook)
         return RemovableHandle(self._hooks, hook)
 
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Any = None,
+    ) -> None:
         """Accumulate the gradient of this tensor into the ``.grad`` of the leaves."""
         from crossgrad.core import engine
 
-        engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                        create_graph, inputs)
+        engine.backward(
+            (self,), None if gradient is None else (gradient,), retain_graph, create_graph, inputs
+        )
 
     # ------------------------------------------------------------------ mutation
     def _assign(self, data: Any, how: str = "set") -> None:
@@ -335,17 +361,30 @@ class Tensor:
 
     def _alias(self) -> Tensor:
         """A second Tensor object for the same data and history (inputs of in-place ops)."""
-        t = Tensor._make(self._data, self._backend, self._requires_grad, self.grad_fn,
-                         self._out_idx, self._version, self._base)
+        t = Tensor._make(
+            self._data,
+            self._backend,
+            self._requires_grad,
+            self.grad_fn,
+            self._out_idx,
+            self._version,
+            self._base,
+        )
         return t
 
 
 _new = object.__new__
 
 
-def make(data: Any, backend: Any, requires_grad: bool = False, grad_fn: Any = None,
-         out_idx: int = 0, version: list[int] | None = None, base: Tensor | None = None
-         ) -> Tensor:
+def make(
+    data: Any,
+    backend: Any,
+    requires_grad: bool = False,
+    grad_fn: Any = None,
+    out_idx: int = 0,
+    version: list[int] | None = None,
+    base: Tensor | None = None,
+) -> Tensor:
     """Wrap a backend array in a Tensor without copying or checking it."""
     t = _new(Tensor)
     t._data = data

@@ -9,5 +9,13 @@ from crossgrad.nn.modules import *  # noqa: F403
 from crossgrad.nn.modules import __all__ as _layers
 from crossgrad.nn.parameter import Parameter
 
-__all__ = ["functional", "init", "utils", "Module", "Parameter", "RemovableHandle",
-           "IncompatibleKeys", *_layers]
+__all__ = [
+    "functional",
+    "init",
+    "utils",
+    "Module",
+    "Parameter",
+    "RemovableHandle",
+    "IncompatibleKeys",
+    *_layers,
+]

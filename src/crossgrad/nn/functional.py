@@ -25,9 +25,23 @@ from crossgrad.ops._util import cast, expect_tensor, floating, normalize_dim
 from crossgrad.ops.creation import rand_like
 
 __all__ = [
-    "softmax", "log_softmax", "relu", "gelu", "silu", "leaky_relu", "elu", "softplus",
-    "sigmoid", "tanh", "linear", "dropout", "mse_loss", "cross_entropy", "nll_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "softmax",
+    "log_softmax",
+    "relu",
+    "gelu",
+    "silu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "sigmoid",
+    "tanh",
+    "linear",
+    "dropout",
+    "mse_loss",
+    "cross_entropy",
+    "nll_loss",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
 ]
 
 sigmoid = ew.sigmoid
@@ -86,8 +100,7 @@ class SoftmaxBackward(Op):
         grad_g = SoftmaxBackward.apply(gg, y, dim=dim) if need_g else None
         grad_y = None
         if need_y:
-            grad_y = (gg * (g - (g * y).sum(dim, keepdim=True))
-                      - g * (gg * y).sum(dim, keepdim=True))
+            grad_y = gg * (g - (g * y).sum(dim, keepdim=True)) - g * (gg * y).sum(dim, keepdim=True)
         return grad_g, grad_y
 
 
@@ -146,8 +159,13 @@ def _softmax_dim(op: str, input: Tensor, dim: int | None) -> int:  # noqa: A002
     return normalize_dim(dim, input.ndim, op)
 
 
-def _along(op: type[Op], name: str, input: Tensor, dim: int | None,  # noqa: A002
-           dtype: Any) -> Tensor:
+def _along(
+    op: type[Op],
+    name: str,
+    input: Tensor,
+    dim: int | None,  # noqa: A002
+    dtype: Any,
+) -> Tensor:
     input = floating(input, name)
     if dtype is not None:
         input = cast(input, dtypes.as_dtype(dtype))
@@ -167,8 +185,12 @@ def softmax(input: Tensor, dim: int | None = None, *, dtype: Any = None) -> Tens
     return _along(Softmax, "softmax", input, dim, dtype)
 
 
-def log_softmax(input: Tensor, dim: int | None = None, *,  # noqa: A002
-                dtype: Any = None) -> Tensor:
+def log_softmax(
+    input: Tensor,
+    dim: int | None = None,
+    *,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     """``log(softmax(input, dim))``, computed without forming the softmax."""
     return _along(LogSoftmax, "log_softmax", input, dim, dtype)
 
@@ -176,8 +198,13 @@ def log_softmax(input: Tensor, dim: int | None = None, *,  # noqa: A002
 # ====================================================================== activations
 
 
-def _maybe_inplace(input: Tensor, inplace: bool, name: str, fn: Any,  # noqa: A002
-                   reads_input: bool = False) -> Tensor:
+def _maybe_inplace(
+    input: Tensor,
+    inplace: bool,
+    name: str,
+    fn: Any,  # noqa: A002
+    reads_input: bool = False,
+) -> Tensor:
     """``fn(input)``, written back into ``input`` when ``inplace`` (PyTorch's ``inplace=``).
 
     ``reads_input``: fn's backward reads its input, which the write-back overwrites; it then
@@ -194,12 +221,16 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     return _maybe_inplace(expect_tensor(input, "relu"), inplace, "relu", ew.relu)
 
 
-def leaky_relu(input: Tensor, negative_slope: float = 0.01,  # noqa: A002
-               inplace: bool = False) -> Tensor:
+def leaky_relu(
+    input: Tensor,
+    negative_slope: float = 0.01,  # noqa: A002
+    inplace: bool = False,
+) -> Tensor:
     """``input`` where positive, else ``negative_slope * input``."""
     input = floating(input, "leaky_relu")
-    return _maybe_inplace(input, inplace, "leaky_relu",
-                          lambda x: ew.where(x > 0, x, x * negative_slope))
+    return _maybe_inplace(
+        input, inplace, "leaky_relu", lambda x: ew.where(x > 0, x, x * negative_slope)
+    )
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
@@ -222,15 +253,16 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
         return input * (ew.tanh(inner) + 1) * 0.5
-    raise ValueError(f"gelu: unknown approximate={approximate!r}; choose 'none' or 'tanh'\n"
-                     "hint: pass approximate='none' (exact, with erf) or 'tanh'")
+    raise ValueError(
+        f"gelu: unknown approximate={approximate!r}; choose 'none' or 'tanh'\n"
+        "hint: pass approximate='none' (exact, with erf) or 'tanh'"
+    )
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``input * sigmoid(input)`` (also called swish)."""
     input = floating(input, "silu")
-    return _maybe_inplace(input, inplace, "silu", lambda x: x * ew.sigmoid(x),
-                          reads_input=True)
+    return _maybe_inplace(input, inplace, "silu", lambda x: x * ew.sigmoid(x), reads_input=True)
 
 
 class Softplus(ew.UnaryOp):
@@ -267,20 +299,27 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input features do not match the weight: input.shape={input.shape}, "
             f"weight.shape={weight.shape}",
             hint="weight must have shape (out_features, in_features) with in_features = "
-            "input.shape[-1]")
+            "input.shape[-1]",
+        )
     out_features = weight.shape[0] if weight.ndim == 2 else ()
     if bias is not None:
         bias = expect_tensor(bias, "linear", "bias")
         if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (out_features,)):
             raise ShapeError(
                 f"linear: bias does not match the weight: bias.shape={bias.shape}, "
-                f"weight.shape={weight.shape}", hint="bias must have shape (out_features,)")
+                f"weight.shape={weight.shape}",
+                hint="bias must have shape (out_features,)",
+            )
     out = linalg.matmul(input, weight.T if weight.ndim == 2 else weight)
     return out if bias is None else out + bias
 
 
-def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
-            inplace: bool = False) -> Tensor:
+def dropout(
+    input: Tensor,
+    p: float = 0.5,
+    training: bool = True,  # noqa: A002
+    inplace: bool = False,
+) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
 
     The mask comes from the random generator of the input's backend
@@ -288,11 +327,15 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
     """
     input = expect_tensor(input, "dropout")
     if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p <= 1:
-        raise ValueError(f"dropout: probability has to be between 0 and 1, received p={p!r}\n"
-                         "hint: pass p in [0, 1], e.g. p=0.1")
+        raise ValueError(
+            f"dropout: probability has to be between 0 and 1, received p={p!r}\n"
+            "hint: pass p in [0, 1], e.g. p=0.1"
+        )
     if input.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"dropout: needs a floating tensor, received dtype={input.dtype!r}",
-                         hint="cast first with .float()")
+        raise DTypeError(
+            f"dropout: needs a floating tensor, received dtype={input.dtype!r}",
+            hint="cast first with .float()",
+        )
     if not training or p == 0:
         return input
     if p == 1:
@@ -308,8 +351,10 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,  # noqa: A002
 
 def _check_reduction(op: str, reduction: str) -> None:
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
-                         "'mean', 'sum'\nhint: pass reduction='mean' (the default)")
+        raise ValueError(
+            f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
+            "'mean', 'sum'\nhint: pass reduction='mean' (the default)"
+        )
 
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
@@ -340,7 +385,9 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
     if target.shape != input.shape:
         warnings.warn(
             f"mse_loss: target.shape={target.shape} differs from input.shape={input.shape}; "
-            "they will be broadcast, which is likely not what you want", stacklevel=2)
+            "they will be broadcast, which is likely not what you want",
+            stacklevel=2,
+        )
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -354,9 +401,16 @@ def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tenso
 
 
 @portable_kernel("class_loss_coefficients")
-def _class_coefficients(xp: Any, target: Any, weight: Any, ignore_index: int,
-                        smoothing: float, num_classes: int, mean: bool, dtype: Any
-                        ) -> tuple[Any, Any]:
+def _class_coefficients(
+    xp: Any,
+    target: Any,
+    weight: Any,
+    ignore_index: int,
+    smoothing: float,
+    num_classes: int,
+    mean: bool,
+    dtype: Any,
+) -> tuple[Any, Any]:
     """D and its sum over the class dim (kept as a dim of size 1), from the targets.
 
     Ignored targets get all-zero rows; with ``mean`` D is divided by the summed weight of
@@ -473,8 +527,7 @@ class CrossEntropyBackward(Op):
         return (probs * row_sum - d) * _per_sample(xp, g, reduce)
 
     @staticmethod
-    def forward(ctx: Node, g: Any, x: Any, probs: Any, d: Any, row_sum: Any,
-                reduce: bool) -> Any:
+    def forward(ctx: Node, g: Any, x: Any, probs: Any, d: Any, row_sum: Any, reduce: bool) -> Any:
         ctx.params = {"d": d, "row_sum": row_sum, "reduce": reduce}
         ctx.save_for_backward(g, x)
         return ctx.call(g, probs=probs, d=d, row_sum=row_sum, reduce=reduce)
@@ -495,32 +548,45 @@ class CrossEntropyBackward(Op):
         return grad_g, grad_x
 
 
-def _class_targets(op: str, input: Tensor, target: Tensor, weight: Any,  # noqa: A002
-                   ignore_index: int) -> Tensor | None:
+def _class_targets(
+    op: str,
+    input: Tensor,
+    target: Tensor,
+    weight: Any,  # noqa: A002
+    ignore_index: int,
+) -> Tensor | None:
     """Check class-index targets and ``weight`` against the input; returns the weight."""
     if input.ndim == 0:
-        raise ShapeError(f"{op}: input must have a class dim, received input.shape=()",
-                         hint="pass input of shape (C,), (N, C) or (N, C, d1, ...)")
+        raise ShapeError(
+            f"{op}: input must have a class dim, received input.shape=()",
+            hint="pass input of shape (C,), (N, C) or (N, C, d1, ...)",
+        )
     if target.dtype.category != dtypes.INTEGER:
         raise DTypeError(
-            f"{op}: class-index targets must be integers, received "
-            f"target.dtype={target.dtype!r}",
+            f"{op}: class-index targets must be integers, received target.dtype={target.dtype!r}",
             hint="cast with target.long(), or for class probabilities give target the "
-            f"input's shape {input.shape}")
+            f"input's shape {input.shape}",
+        )
     want = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.shape != want:
         raise ShapeError(
             f"{op}: target shape must be the input's shape without its class dim (dim "
             f"{1 if input.ndim > 1 else 0}): input.shape={input.shape}, "
-            f"target.shape={target.shape}", hint=f"pass a target of shape {want}")
+            f"target.shape={target.shape}",
+            hint=f"pass a target of shape {want}",
+        )
     num_classes = input.shape[1] if input.ndim > 1 else input.shape[0]
     weight = _class_weight(op, input, weight, num_classes)
     _check_class_range(op, target, num_classes, ignore_index)
     return weight
 
 
-def _class_weight(op: str, input: Tensor, weight: Any, num_classes: int  # noqa: A002
-                  ) -> Tensor | None:
+def _class_weight(
+    op: str,
+    input: Tensor,
+    weight: Any,
+    num_classes: int,  # noqa: A002
+) -> Tensor | None:
     """The per-class ``weight`` in the input's dtype, checked to hold one value per class."""
     if weight is None:
         return None
@@ -529,7 +595,8 @@ def _class_weight(op: str, input: Tensor, weight: Any, num_classes: int  # noqa:
         raise ShapeError(
             f"{op}: weight must hold one value per class: weight.shape={weight.shape}, "
             f"input.shape={input.shape} has {num_classes} classes",
-            hint=f"pass a weight of shape ({num_classes},)")
+            hint=f"pass a weight of shape ({num_classes},)",
+        )
     return weight
 
 
@@ -552,29 +619,51 @@ def _check_class_range(op: str, target: Tensor, num_classes: int, ignore_index: 
             f"{op}: target holds a class index out of range: value={int(bad[0])}, "
             f"classes are [0, {num_classes}), ignore_index={ignore_index}",
             hint=f"targets must lie in [0, {num_classes - 1}]; mark targets to skip with "
-            "ignore_index")
+            "ignore_index",
+        )
 
 
-def _class_loss(op: type[Op], input: Tensor, target: Tensor,  # noqa: A002
-                weight: Tensor | None, ignore_index: int, reduction: str,
-                smoothing: float) -> Tensor:
+def _class_loss(
+    op: type[Op],
+    input: Tensor,
+    target: Tensor,  # noqa: A002
+    weight: Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    smoothing: float,
+) -> Tensor:
     """Run ``op`` (NllLoss or CrossEntropy) on class-index targets, checked already."""
     unbatched = input.ndim == 1
     if unbatched:
         input, target = input.reshape(1, -1), target.reshape(1)
     backend = input._backend
-    kernel = backend.kernels.get("class_loss_coefficients") or \
-        PORTABLE_KERNELS["class_loss_coefficients"]
-    d, row_sum = kernel(backend.xp, target._data, None if weight is None else weight._data,
-                        ignore_index, smoothing, input.shape[1], reduction == "mean",
-                        input._data.dtype)
+    kernel = (
+        backend.kernels.get("class_loss_coefficients")
+        or PORTABLE_KERNELS["class_loss_coefficients"]
+    )
+    d, row_sum = kernel(
+        backend.xp,
+        target._data,
+        None if weight is None else weight._data,
+        ignore_index,
+        smoothing,
+        input.shape[1],
+        reduction == "mean",
+        input._data.dtype,
+    )
     extra = {"row_sum": row_sum} if op is CrossEntropy else {}
     loss = op.apply(input, d=d, reduce=reduction != "none", **extra)
     return loss.reshape(()) if unbatched and reduction == "none" else loss
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,  # noqa: A002
-             ignore_index: int = -100, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,  # noqa: A002
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of class-index ``target`` given log-probabilities ``input``.
 
     ``input`` is (N, C) or (N, C, d1, ...) (or (C,) unbatched); ``target`` holds class
@@ -587,15 +676,24 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, *,  # 
     _same_backend("nll_loss", input, target)
     _check_reduction("nll_loss", reduction)
     if input.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"nll_loss: input must hold floating log-probabilities, received "
-                         f"input.dtype={input.dtype!r}", hint="cast with .float()")
+        raise DTypeError(
+            f"nll_loss: input must hold floating log-probabilities, received "
+            f"input.dtype={input.dtype!r}",
+            hint="cast with .float()",
+        )
     weight = _class_targets("nll_loss", input, target, weight, ignore_index)
     return _class_loss(NllLoss, input, target, weight, ignore_index, reduction, 0.0)
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *,  # noqa: A002
-                  ignore_index: int = -100, reduction: str = "mean",
-                  label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    *,  # noqa: A002
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy between the logits ``input`` and ``target``.
 
     ``target`` holds class indices (the input's shape without the class dim 1) or class
@@ -619,8 +717,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
     _same_backend("cross_entropy", input, target)
     _check_reduction("cross_entropy", reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], received "
-                         f"label_smoothing={label_smoothing!r}\nhint: pass e.g. 0.1")
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be in [0, 1], received "
+            f"label_smoothing={label_smoothing!r}\nhint: pass e.g. 0.1"
+        )
     class_dim = 1 if input.ndim > 1 else 0
     if target.shape == input.shape and input.ndim > 0:
         if target.dtype.category != dtypes.FLOATING:
@@ -628,15 +728,23 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, *
                 f"cross_entropy: targets of the input's shape are class probabilities and "
                 f"must be floating, received target.dtype={target.dtype!r}",
                 hint="cast with target.float(), or pass class indices of shape "
-                f"{input.shape[:1] + input.shape[2:]}")
+                f"{input.shape[:1] + input.shape[2:]}",
+            )
         return _probability_loss(input, target, weight, reduction, label_smoothing, class_dim)
     weight = _class_targets("cross_entropy", input, target, weight, ignore_index)
-    return _class_loss(CrossEntropy, input, target, weight, ignore_index, reduction,
-                       float(label_smoothing))
+    return _class_loss(
+        CrossEntropy, input, target, weight, ignore_index, reduction, float(label_smoothing)
+    )
 
 
-def _probability_loss(input: Tensor, target: Tensor, weight: Any, reduction: str,  # noqa: A002
-                      smoothing: float, class_dim: int) -> Tensor:
+def _probability_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Any,
+    reduction: str,  # noqa: A002
+    smoothing: float,
+    class_dim: int,
+) -> Tensor:
     """Cross-entropy with class-probability targets; the mean divides by the sample count."""
     num_classes = input.shape[class_dim]
     weight = _class_weight("cross_entropy", input, weight, num_classes)
@@ -688,14 +796,21 @@ def _clamped_log(x: Tensor) -> Tensor:
 def _binary_target(op: str, input: Tensor, target: Any) -> Tensor:  # noqa: A002
     target = _as_input_dtype(op, "target", target, input)
     if target.shape != input.shape:
-        raise ShapeError(f"{op}: target and input shapes differ: input.shape={input.shape}, "
-                         f"target.shape={target.shape}",
-                         hint="pass a target of the input's shape")
+        raise ShapeError(
+            f"{op}: target and input shapes differ: input.shape={input.shape}, "
+            f"target.shape={target.shape}",
+            hint="pass a target of the input's shape",
+        )
     return target
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
-                         weight: Tensor | None = None, *, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,  # noqa: A002
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+) -> Tensor:
     """Binary cross-entropy between probabilities ``input`` and ``target`` (logs >= -100)."""
     input = floating(input, "binary_cross_entropy")
     _check_reduction("binary_cross_entropy", reduction)
@@ -708,10 +823,14 @@ def binary_cross_entropy(input: Tensor, target: Tensor,  # noqa: A002
     return _reduce(loss, reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A002
-                                     weight: Tensor | None = None, *,
-                                     reduction: str = "mean",
-                                     pos_weight: Tensor | None = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,  # noqa: A002
+    weight: Tensor | None = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """``binary_cross_entropy(sigmoid(input), target)`` in a form stable for any logit.
 
     ``pos_weight`` scales the loss of positive targets (broadcast along the last dim).
@@ -722,8 +841,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,  # noqa: A00
     if weight is not None:
         weight = _as_input_dtype("binary_cross_entropy_with_logits", "weight", weight, input)
     if pos_weight is not None:
-        pos_weight = _as_input_dtype("binary_cross_entropy_with_logits", "pos_weight",
-                                     pos_weight, input)
+        pos_weight = _as_input_dtype(
+            "binary_cross_entropy_with_logits", "pos_weight", pos_weight, input
+        )
     # -log(sigmoid(x)) = softplus(-x); -log(1 - sigmoid(x)) = x + softplus(-x)
     log_term = Softplus.apply(-input)
     if pos_weight is not None:
@@ -741,8 +861,7 @@ Tensor.log_softmax = log_softmax  # type: ignore[attr-defined]
 # ====================================================================== bilinear, embedding
 
 
-def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
-             bias: Tensor | None = None) -> Tensor:
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y[..., o] = input1[...] @ weight[o] @ input2[...] + bias[o]``.
 
     ``weight`` is (out_features, in1_features, in2_features); the inputs share their
@@ -755,21 +874,29 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     input1 = expect_tensor(input1, "bilinear", "input1")
     input2 = expect_tensor(input2, "bilinear", "input2")
     weight = expect_tensor(weight, "bilinear", "weight")
-    if (weight.ndim != 3 or input1.ndim == 0 or input2.ndim == 0
-            or input1.shape[:-1] != input2.shape[:-1]
-            or input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]):
+    if (
+        weight.ndim != 3
+        or input1.ndim == 0
+        or input2.ndim == 0
+        or input1.shape[:-1] != input2.shape[:-1]
+        or input1.shape[-1] != weight.shape[1]
+        or input2.shape[-1] != weight.shape[2]
+    ):
         raise ShapeError(
             f"bilinear: input shapes do not fit the weight: input1.shape={input1.shape}, "
             f"input2.shape={input2.shape}, weight.shape={weight.shape}",
             hint="weight must be (out, in1, in2) with in1 = input1.shape[-1], "
-            "in2 = input2.shape[-1], and the inputs' leading dims equal")
+            "in2 = input2.shape[-1], and the inputs' leading dims equal",
+        )
     out, in1, in2 = weight.shape
     if bias is not None:
         bias = expect_tensor(bias, "bilinear", "bias")
         if bias.shape != (out,):
-            raise ShapeError(f"bilinear: bias does not match the weight: bias.shape="
-                             f"{bias.shape}, weight.shape={weight.shape}",
-                             hint="bias must have shape (out_features,)")
+            raise ShapeError(
+                f"bilinear: bias does not match the weight: bias.shape="
+                f"{bias.shape}, weight.shape={weight.shape}",
+                hint="bias must have shape (out_features,)",
+            )
     lead = input1.shape[:-1]
     x1 = input1.reshape(-1, in1)  # type: ignore[attr-defined]
     x2 = input2.reshape(-1, in2)  # type: ignore[attr-defined]
@@ -796,15 +923,20 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
     weight = expect_tensor(weight, "embedding", "weight")
     _same_backend("embedding", weight, input)
     if input.dtype.category != dtypes.INTEGER:
-        raise DTypeError(f"embedding: indices must be integers, received "
-                         f"input.dtype={input.dtype!r}", hint="cast with .long()")
+        raise DTypeError(
+            f"embedding: indices must be integers, received input.dtype={input.dtype!r}",
+            hint="cast with .long()",
+        )
     if weight.ndim != 2:
-        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
-                         f"received weight.shape={weight.shape}", hint="pass a matrix")
+        raise ShapeError(
+            f"embedding: weight must be 2-D (num_embeddings, embedding_dim), "
+            f"received weight.shape={weight.shape}",
+            hint="pass a matrix",
+        )
     rows = weight.index_select(0, input.reshape(-1))  # type: ignore[attr-defined]
     if padding_idx is not None:
         padding_idx = normalize_dim(padding_idx, weight.shape[0], "embedding")
-        is_pad = (input.reshape(-1, 1) == padding_idx)  # type: ignore[attr-defined]
+        is_pad = input.reshape(-1, 1) == padding_idx  # type: ignore[attr-defined]
         rows = ew.where(is_pad, rows.detach(), rows)
     return rows.reshape(*input.shape, weight.shape[1])
 
@@ -812,15 +944,21 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 # ====================================================================== more regression losses
 
 
-def _regression_pair(op: str, input: Tensor, target: Any, reduction: str  # noqa: A002
-                     ) -> tuple[Tensor, Tensor]:
+def _regression_pair(
+    op: str,
+    input: Tensor,
+    target: Any,
+    reduction: str,  # noqa: A002
+) -> tuple[Tensor, Tensor]:
     input = floating(input, op)
     _check_reduction(op, reduction)
     target = _as_input_dtype(op, "target", target, input)
     if target.shape != input.shape:
         warnings.warn(
             f"{op}: target.shape={target.shape} differs from input.shape={input.shape}; "
-            "they will be broadcast, which is likely not what you want", stacklevel=3)
+            "they will be broadcast, which is likely not what you want",
+            stacklevel=3,
+        )
     return input, target
 
 
@@ -835,8 +973,13 @@ def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor
     return _reduce(ew.abs(input - target), reduction)
 
 
-def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A002
-                   beta: float = 1.0) -> Tensor:
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    *,
+    reduction: str = "mean",  # noqa: A002
+    beta: float = 1.0,
+) -> Tensor:
     """``0.5 * d**2 / beta`` where ``|d| < beta``, ``|d| - 0.5 * beta`` elsewhere.
 
     >>> import crossgrad
@@ -844,8 +987,10 @@ def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  #
     tensor(1.3125)
     """
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, received beta={beta}\n"
-                         "hint: pass beta >= 0 (beta=0 is the L1 loss)")
+        raise ValueError(
+            f"smooth_l1_loss: beta must be non-negative, received beta={beta}\n"
+            "hint: pass beta >= 0 (beta=0 is the L1 loss)"
+        )
     input, target = _regression_pair("smooth_l1_loss", input, target, reduction)
     d = ew.abs(input - target)
     if beta == 0:
@@ -853,8 +998,13 @@ def smooth_l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  #
     return _reduce(ew.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A002
-               delta: float = 1.0) -> Tensor:
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    *,
+    reduction: str = "mean",  # noqa: A002
+    delta: float = 1.0,
+) -> Tensor:
     """``0.5 * d**2`` where ``|d| < delta``, ``delta * (|d| - 0.5 * delta)`` elsewhere.
 
     >>> import crossgrad
@@ -862,15 +1012,22 @@ def huber_loss(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noq
     tensor(2.25)
     """
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, received delta={delta}\n"
-                         "hint: pass delta > 0, e.g. 1.0")
+        raise ValueError(
+            f"huber_loss: delta must be positive, received delta={delta}\n"
+            "hint: pass delta > 0, e.g. 1.0"
+        )
     input, target = _regression_pair("huber_loss", input, target, reduction)
     d = ew.abs(input - target)
     return _reduce(ew.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
 
 
-def kl_div(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A002
-           log_target: bool = False) -> Tensor:
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    *,
+    reduction: str = "mean",  # noqa: A002
+    log_target: bool = False,
+) -> Tensor:
     """``target * (log(target) - input)`` for log-probabilities ``input`` (0 where target is 0).
 
     ``reduction="batchmean"`` divides the sum by the batch size (the true KL divergence);
@@ -883,10 +1040,13 @@ def kl_div(input: Tensor, target: Tensor, *, reduction: str = "mean",  # noqa: A
     """
     op = "kl_div"
     if reduction not in (*_REDUCTIONS, "batchmean"):
-        raise ValueError(f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
-                         "'mean', 'sum', 'batchmean'\nhint: pass reduction='batchmean'")
-    input, target = _regression_pair(op, input, target,
-                                     "sum" if reduction == "batchmean" else reduction)
+        raise ValueError(
+            f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
+            "'mean', 'sum', 'batchmean'\nhint: pass reduction='batchmean'"
+        )
+    input, target = _regression_pair(
+        op, input, target, "sum" if reduction == "batchmean" else reduction
+    )
     if log_target:
         loss = ew.exp(target) * (target - input)
     else:
@@ -919,5 +1079,11 @@ from crossgrad.ops.conv import (  # noqa: E402
     max_pool2d,
 )
 
-__all__ += ["conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
-            "adaptive_avg_pool2d"]
+__all__ += [
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+]

@@ -18,13 +18,31 @@ from crossgrad.ops import elementwise as ew
 from crossgrad.ops.creation import rand, randn
 
 __all__ = [
-    "calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
-    "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-    "orthogonal_", "trunc_normal_",
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "eye_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+    "orthogonal_",
+    "trunc_normal_",
 ]
 
-_LINEAR_GAIN = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
-                "conv_transpose2d", "conv_transpose3d", "sigmoid")
+_LINEAR_GAIN = (
+    "linear",
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "sigmoid",
+)
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -45,14 +63,17 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         elif isinstance(param, (int, float)) and not isinstance(param, bool):
             slope = float(param)
         else:
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number"
-                             f"\nhint: pass a float, e.g. 0.01")
+            raise ValueError(
+                f"calculate_gain: negative_slope {param!r} is not a valid number"
+                f"\nhint: pass a float, e.g. 0.01"
+            )
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     valid = ", ".join([*_LINEAR_GAIN, "tanh", "relu", "leaky_relu", "selu"])
-    raise ValueError(f"calculate_gain: unsupported nonlinearity={nonlinearity!r}\n"
-                     f"hint: pick one of {valid}")
+    raise ValueError(
+        f"calculate_gain: unsupported nonlinearity={nonlinearity!r}\nhint: pick one of {valid}"
+    )
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
@@ -60,7 +81,9 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     if tensor.ndim < 2:
         raise ShapeError(
             f"init: fan in and fan out can not be computed for a tensor with fewer than 2 "
-            f"dimensions: shape={tensor.shape}", hint="use uniform_ or normal_ for biases")
+            f"dimensions: shape={tensor.shape}",
+            hint="use uniform_ or normal_ for biases",
+        )
     receptive = 1
     for s in tensor.shape[2:]:
         receptive *= s
@@ -69,19 +92,22 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"init: mode={mode!r} is not supported\n"
-                         "hint: pick one of fan_in, fan_out")
+        raise ValueError(f"init: mode={mode!r} is not supported\nhint: pick one of fan_in, fan_out")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
 
 def _floating(tensor: Any, op: str) -> Tensor:
     if not isinstance(tensor, Tensor):
-        raise DTypeError(f"{op}: expected a Tensor, received {type(tensor).__name__}",
-                         hint="pass a parameter, e.g. layer.weight")
+        raise DTypeError(
+            f"{op}: expected a Tensor, received {type(tensor).__name__}",
+            hint="pass a parameter, e.g. layer.weight",
+        )
     if tensor.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"{op}: needs a floating tensor, received dtype={tensor.dtype!r}",
-                         hint="cast first with .float()")
+        raise DTypeError(
+            f"{op}: needs a floating tensor, received dtype={tensor.dtype!r}",
+            hint="cast first with .float()",
+        )
     return tensor
 
 
@@ -135,8 +161,10 @@ def ones_(tensor: Tensor) -> Tensor:
 def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity matrix (ones on the diagonal)."""
     if tensor.ndim != 2:
-        raise ShapeError(f"eye_: only 2-D tensors are supported, received shape={tensor.shape}",
-                         hint="pass a matrix")
+        raise ShapeError(
+            f"eye_: only 2-D tensors are supported, received shape={tensor.shape}",
+            hint="pass a matrix",
+        )
     from crossgrad.ops.creation import eye
 
     return _write(tensor, eye(*tensor.shape, dtype=tensor.dtype, backend=tensor.backend))
@@ -155,8 +183,9 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                     nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
 
     >>> import crossgrad
@@ -169,15 +198,17 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
-                    nonlinearity: str = "leaky_relu") -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu"
+) -> Tensor:
     """He normal: N(0, std**2) with ``std = gain / sqrt(fan)``."""
     fan = _calculate_correct_fan(_floating(tensor, "kaiming_normal_"), mode)
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan))
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
-                  b: float = 2.0) -> Tensor:
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> Tensor:
     """Fill with N(mean, std**2) samples restricted to [a, b] (redrawn until inside).
 
     Samples outside are drawn again, up to 100 rounds; an interval so far in a tail that
@@ -185,8 +216,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     """
     _floating(tensor, "trunc_normal_")
     if not a < b:
-        raise ValueError(f"trunc_normal_: need a < b, received a={a}, b={b}\n"
-                         "hint: pass the lower bound first")
+        raise ValueError(
+            f"trunc_normal_: need a < b, received a={a}, b={b}\nhint: pass the lower bound first"
+        )
     with no_grad():
         x = _randn(tensor) * std + mean
         for _ in range(100):
@@ -206,8 +238,11 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     """
     _floating(tensor, "orthogonal_")
     if tensor.ndim < 2:
-        raise ShapeError(f"orthogonal_: only tensors with 2 or more dimensions are supported, "
-                         f"received shape={tensor.shape}", hint="pass a weight matrix")
+        raise ShapeError(
+            f"orthogonal_: only tensors with 2 or more dimensions are supported, "
+            f"received shape={tensor.shape}",
+            hint="pass a weight matrix",
+        )
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     flat = randn(rows, cols, dtype=tensor.dtype, backend=tensor.backend)
@@ -216,8 +251,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     xp = flat._backend.xp
     q, r = xp.linalg.qr(flat._data)
     # Multiplying by the signs of diag(r) makes the result uniform over orthogonal matrices.
-    signs = xp.sign(xp.linalg.diagonal(r) if hasattr(xp.linalg, "diagonal")
-                    else xp.diagonal(r))
+    signs = xp.sign(xp.linalg.diagonal(r) if hasattr(xp.linalg, "diagonal") else xp.diagonal(r))
     q = Tensor._make(q * signs[None, :], flat._backend)
     if rows < cols:
         q = q.T

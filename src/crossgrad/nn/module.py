@@ -57,8 +57,11 @@ def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     if kwargs:
         raise TypeError(f"Module.to: unexpected arguments {sorted(kwargs)}")
     for a in args:
-        if isinstance(a, dtypes.DType) or a in (float, int, bool) or (
-                isinstance(a, str) and a in dtypes.BY_NAME):
+        if (
+            isinstance(a, dtypes.DType)
+            or a in (float, int, bool)
+            or (isinstance(a, str) and a in dtypes.BY_NAME)
+        ):
             dtype = a
         elif isinstance(a, Tensor):
             dtype, backend = a.dtype, a.backend
@@ -67,8 +70,10 @@ def _parse_to(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any]:
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
         if dtype.category != dtypes.FLOATING:
-            raise DTypeError(f"Module.to: only floating dtypes are accepted, received "
-                             f"dtype={dtype!r}", hint="pass e.g. crossgrad.float64")
+            raise DTypeError(
+                f"Module.to: only floating dtypes are accepted, received dtype={dtype!r}",
+                hint="pass e.g. crossgrad.float64",
+            )
     return backend, dtype
 
 
@@ -123,7 +128,8 @@ class Module:
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
-            f"Module [{type(self).__name__}] is missing the required \"forward\" function")
+            f'Module [{type(self).__name__}] is missing the required "forward" function'
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for hook in list(self._forward_pre_hooks.values()):
@@ -140,13 +146,14 @@ class Module:
     # ------------------------------------------------------------------ registration
     def _check_name(self, what: str, name: Any) -> None:
         if "_parameters" not in self.__dict__:
-            raise AttributeError(f"{what}: call Module.__init__() before assigning "
-                                 f"attributes\nhint: add super().__init__() to __init__")
+            raise AttributeError(
+                f"{what}: call Module.__init__() before assigning "
+                f"attributes\nhint: add super().__init__() to __init__"
+            )
         if not isinstance(name, str):
             raise TypeError(f"{what}: name must be a string, received {type(name).__name__}")
         if name == "" or "." in name:
-            raise KeyError(f"{what}: name can't be empty or contain '.', received "
-                           f"name={name!r}")
+            raise KeyError(f"{what}: name can't be empty or contain '.', received name={name!r}")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter) under ``name``."""
@@ -156,11 +163,11 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"register_parameter: cannot assign a {type(param).__name__} as parameter "
-                f"{name!r}\nhint: wrap it: nn.Parameter(tensor)")
+                f"{name!r}\nhint: wrap it: nn.Parameter(tensor)"
+            )
         self._parameters[name] = param
 
-    def register_buffer(self, name: str, tensor: Tensor | None,
-                        persistent: bool = True) -> None:
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a tensor that is state but not trained (e.g. running statistics).
 
         Non-persistent buffers are left out of ``state_dict``.
@@ -169,8 +176,10 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"register_buffer: attribute {name!r} already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"register_buffer: cannot assign a {type(tensor).__name__} as "
-                            f"buffer {name!r} (a Tensor or None is required)")
+            raise TypeError(
+                f"register_buffer: cannot assign a {type(tensor).__name__} as "
+                f"buffer {name!r} (a Tensor or None is required)"
+            )
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers.discard(name)
@@ -202,17 +211,22 @@ class Module:
             if value is not None:
                 raise TypeError(
                     f"cannot assign a {type(value).__name__} as parameter {name!r} "
-                    f"(a Parameter or None is required)\nhint: wrap it: nn.Parameter(tensor)")
+                    f"(a Parameter or None is required)\nhint: wrap it: nn.Parameter(tensor)"
+                )
             self._parameters[name] = None
         elif "_modules" in d and name in self._modules:
             if value is not None:
-                raise TypeError(f"cannot assign a {type(value).__name__} as child module "
-                                f"{name!r} (a Module or None is required)")
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} as child module "
+                    f"{name!r} (a Module or None is required)"
+                )
             self._modules[name] = None
         elif "_buffers" in d and name in self._buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign a {type(value).__name__} as buffer {name!r} "
-                                f"(a Tensor or None is required)")
+                raise TypeError(
+                    f"cannot assign a {type(value).__name__} as buffer {name!r} "
+                    f"(a Tensor or None is required)"
+                )
             self._buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -244,8 +258,9 @@ class Module:
         return sorted({*super().__dir__(), *self._parameters, *self._buffers, *self._modules})
 
     # ------------------------------------------------------------------ traversal
-    def named_modules(self, memo: set[int] | None = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+    def named_modules(
+        self, memo: set[int] | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Module]]:
         """Yield ``(name, module)`` for this module and every descendant, each once."""
         stack: list[tuple[str, Module]] = [(prefix, self)]
         seen = set() if memo is None else memo
@@ -256,8 +271,11 @@ class Module:
                     continue
                 seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{n}" if name else n, m)
-                        for n, m in module._modules.items() if m is not None]
+            children = [
+                (f"{name}.{n}" if name else n, m)
+                for n, m in module._modules.items()
+                if m is not None
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
@@ -275,8 +293,9 @@ class Module:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, registry: str, prefix: str, recurse: bool,
-                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+    def _named_members(
+        self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Any]]:
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         seen: set[int] = set()
         for mod_prefix, module in modules:
@@ -286,8 +305,9 @@ class Module:
                 seen.add(id(value))
                 yield (f"{mod_prefix}.{name}" if mod_prefix else name), value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Yield ``(dotted name, parameter)``; a parameter shared by two modules comes once."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
@@ -295,8 +315,9 @@ class Module:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Tensor]]:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
@@ -308,8 +329,10 @@ class Module:
         module = self
         for part in target.split(".") if target else []:
             if part not in module._modules or module._modules[part] is None:
-                raise AttributeError(f"get_submodule: {type(module).__name__} has no "
-                                     f"submodule {part!r} (path {target!r})")
+                raise AttributeError(
+                    f"get_submodule: {type(module).__name__} has no "
+                    f"submodule {part!r} (path {target!r})"
+                )
             module = module._modules[part]  # type: ignore[assignment]
         return module
 
@@ -332,8 +355,9 @@ class Module:
         The tensors share memory with the module's (as in PyTorch): clone them to keep a
         snapshot that later training does not change.
         """
-        return OrderedDict((prefix + k, t if keep_vars else t.detach())
-                           for k, t in self._state_items())
+        return OrderedDict(
+            (prefix + k, t if keep_vars else t.detach()) for k, t in self._state_items()
+        )
 
     def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
         """Copy ``state_dict``'s values into this module's parameters and buffers in place.
@@ -351,8 +375,10 @@ class Module:
             ShapeError: listing missing/unexpected keys (strict), wrong shapes and dtypes.
         """
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"load_state_dict: expected a mapping of names to tensors, "
-                            f"received {type(state_dict).__name__}")
+            raise TypeError(
+                f"load_state_dict: expected a mapping of names to tensors, "
+                f"received {type(state_dict).__name__}"
+            )
         own = OrderedDict(self._state_items())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -374,11 +400,15 @@ class Module:
                     problems.append(f"value of {key!r} is not a tensor: {exc}")
                     continue
             if value.shape != target.shape:
-                problems.append(f"shape mismatch for {key!r}: state_dict shape={value.shape}, "
-                                f"model shape={target.shape}")
+                problems.append(
+                    f"shape mismatch for {key!r}: state_dict shape={value.shape}, "
+                    f"model shape={target.shape}"
+                )
             elif value.dtype.category != target.dtype.category:
-                problems.append(f"dtype mismatch for {key!r}: state_dict dtype={value.dtype!r}, "
-                                f"model dtype={target.dtype!r}")
+                problems.append(
+                    f"dtype mismatch for {key!r}: state_dict dtype={value.dtype!r}, "
+                    f"model dtype={target.dtype!r}"
+                )
             else:
                 sources[key] = value
         if problems:
@@ -387,7 +417,8 @@ class Module:
                 f"load_state_dict: {len(problems)} problem(s) loading the state_dict into "
                 f"{type(self).__name__}; nothing was changed:\n  {listing}",
                 hint="load a state_dict saved from the same architecture, or pass "
-                "strict=False to skip missing and unexpected keys")
+                "strict=False to skip missing and unexpected keys",
+            )
         with no_grad():
             for key, value in sources.items():
                 target = own[key]

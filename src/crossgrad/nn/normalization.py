@@ -26,8 +26,14 @@ from crossgrad.ops.creation import arange, full
 __all__ = ["batch_norm", "layer_norm", "group_norm", "pad", "one_hot", "interpolate"]
 
 
-def _affine(op: str, name: str, t: Tensor | None, expected: tuple[int, ...],
-            like: Tensor, cast_to_input: bool = True) -> Tensor | None:
+def _affine(
+    op: str,
+    name: str,
+    t: Tensor | None,
+    expected: tuple[int, ...],
+    like: Tensor,
+    cast_to_input: bool = True,
+) -> Tensor | None:
     """Check an optional per-feature tensor (weight, bias, running stats) and cast it.
 
     Running stats are not cast: they are updated in place and must stay the caller's.
@@ -36,9 +42,10 @@ def _affine(op: str, name: str, t: Tensor | None, expected: tuple[int, ...],
         return None
     t = expect_tensor(t, op, name)
     if t.shape != expected:
-        raise ShapeError(f"{op}: {name} must have shape {expected}, received "
-                         f"{name}.shape={t.shape}",
-                         hint=f"pass one value per normalised feature: shape {expected}")
+        raise ShapeError(
+            f"{op}: {name} must have shape {expected}, received {name}.shape={t.shape}",
+            hint=f"pass one value per normalised feature: shape {expected}",
+        )
     if cast_to_input and t.dtype.category == dtypes.FLOATING:
         return cast(t, like.dtype)
     return t
@@ -47,9 +54,11 @@ def _affine(op: str, name: str, t: Tensor | None, expected: tuple[int, ...],
 def _expect_channels(op: str, input: Tensor) -> None:  # noqa: A002
     """Raise unless ``input`` is laid out (N, C, ...)."""
     if input.ndim < 2:
-        raise ShapeError(f"{op}: input must have at least 2 dims (N, C, ...), received "
-                         f"input.shape={input.shape}",
-                         hint="add a batch dim with input.unsqueeze(0)")
+        raise ShapeError(
+            f"{op}: input must have at least 2 dims (N, C, ...), received "
+            f"input.shape={input.shape}",
+            hint="add a batch dim with input.unsqueeze(0)",
+        )
 
 
 def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
@@ -62,10 +71,16 @@ def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Te
 # ====================================================================== batch_norm
 
 
-def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
-               running_var: Tensor | None, weight: Tensor | None = None,
-               bias: Tensor | None = None, training: bool = False, momentum: float = 0.1,
-               eps: float = 1e-5) -> Tensor:
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,  # noqa: A002
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each channel (dim 1) of ``input`` to zero mean and unit variance.
 
     In training the batch statistics are used (biased variance) and the running stats, when
@@ -94,9 +109,11 @@ def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
     if training:
         count = input.numel() // channels  # type: ignore[attr-defined]
         if count <= 1:
-            raise ShapeError(f"{op}: expected more than 1 value per channel when training, "
-                             f"received input.shape={input.shape}",
-                             hint="use a batch of 2 or more samples, or call eval()")
+            raise ShapeError(
+                f"{op}: expected more than 1 value per channel when training, "
+                f"received input.shape={input.shape}",
+                hint="use a batch of 2 or more samples, or call eval()",
+            )
         y, mean, var = _normalize(input, dims, eps)
         with no_grad():
             if running_mean is not None:
@@ -105,10 +122,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None,  # noqa: A002
                 _blend(running_var, var.reshape(channels) * (count / (count - 1)), momentum)
     else:
         if running_mean is None or running_var is None:
-            raise ShapeError(f"{op}: eval mode needs running_mean and running_var, received "
-                             f"running_mean={running_mean is not None and 'Tensor' or None}, "
-                             f"running_var={running_var is not None and 'Tensor' or None}",
-                             hint="pass the running stats, or training=True")
+            raise ShapeError(
+                f"{op}: eval mode needs running_mean and running_var, received "
+                f"running_mean={running_mean is not None and 'Tensor' or None}, "
+                f"running_var={running_var is not None and 'Tensor' or None}",
+                hint="pass the running stats, or training=True",
+            )
         mean = cast(running_mean, input.dtype).reshape(stat_shape)
         var = cast(running_var, input.dtype).reshape(stat_shape)
         y = (input - mean) * ew.rsqrt(var + eps)
@@ -127,9 +146,13 @@ def _blend(running: Tensor, batch: Tensor, momentum: float) -> None:
 # ====================================================================== layer_norm, group_norm
 
 
-def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A002
-               weight: Tensor | None = None, bias: Tensor | None = None,
-               eps: float = 1e-5) -> Tensor:
+def layer_norm(
+    input: Tensor,
+    normalized_shape: int | Sequence[int],  # noqa: A002
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise over the trailing dims ``normalized_shape``, then scale and shift.
 
     >>> import crossgrad
@@ -142,11 +165,12 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     input = floating(input, op)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
-    if k == 0 or k > input.ndim or input.shape[input.ndim - k:] != shape:
-        raise ShapeError(f"{op}: normalized_shape must equal the input's trailing dims, "
-                         f"received normalized_shape={shape}, input.shape={input.shape}",
-                         hint=f"pass normalized_shape={input.shape[-1:]} to normalise the "
-                         "last dim")
+    if k == 0 or k > input.ndim or input.shape[input.ndim - k :] != shape:
+        raise ShapeError(
+            f"{op}: normalized_shape must equal the input's trailing dims, "
+            f"received normalized_shape={shape}, input.shape={input.shape}",
+            hint=f"pass normalized_shape={input.shape[-1:]} to normalise the last dim",
+        )
     weight = _affine(op, "weight", weight, shape, input)
     bias = _affine(op, "bias", bias, shape, input)
     y, _, _ = _normalize(input, tuple(range(input.ndim - k, input.ndim)), eps)
@@ -157,8 +181,13 @@ def layer_norm(input: Tensor, normalized_shape: int | Sequence[int],  # noqa: A0
     return y
 
 
-def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # noqa: A002
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+def group_norm(
+    input: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,  # noqa: A002
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
     """Normalise each group of ``C / num_groups`` channels (dim 1) per sample.
 
     >>> import crossgrad
@@ -170,9 +199,11 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
     _expect_channels(op, input)
     channels = input.shape[1]
     if num_groups <= 0 or channels % num_groups:
-        raise ShapeError(f"{op}: the channel count must be divisible by num_groups, received "
-                         f"num_groups={num_groups}, input.shape[1]={channels}",
-                         hint="pick num_groups among the divisors of the channel count")
+        raise ShapeError(
+            f"{op}: the channel count must be divisible by num_groups, received "
+            f"num_groups={num_groups}, input.shape[1]={channels}",
+            hint="pick num_groups among the divisors of the channel count",
+        )
     weight = _affine(op, "weight", weight, (channels,), input)
     bias = _affine(op, "bias", bias, (channels,), input)
     grouped = input.reshape(input.shape[0], num_groups, -1)  # type: ignore[attr-defined]
@@ -190,8 +221,12 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,  # 
 _PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
-        value: float | None = None) -> Tensor:
+def pad(
+    input: Tensor,
+    pad: Sequence[int],
+    mode: str = "constant",  # noqa: A002
+    value: float | None = None,
+) -> Tensor:
     """Pad (or, with negative sizes in constant mode, crop) the trailing dims of ``input``.
 
     ``pad`` lists ``(left, right)`` pairs starting from the last dim, as PyTorch:
@@ -207,16 +242,21 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
     input = expect_tensor(input, op)
     pads = tuple(int(p) for p in pad)
     if len(pads) % 2 or len(pads) // 2 > input.ndim:
-        raise ShapeError(f"{op}: the pad tuple must hold (left, right) pairs for at most "
-                         f"input.ndim dims, received pad={pads}, input.shape={input.shape}",
-                         hint="pass an even-length tuple, last dim first: (left, right, "
-                         "top, bottom)")
+        raise ShapeError(
+            f"{op}: the pad tuple must hold (left, right) pairs for at most "
+            f"input.ndim dims, received pad={pads}, input.shape={input.shape}",
+            hint="pass an even-length tuple, last dim first: (left, right, top, bottom)",
+        )
     if mode not in _PAD_MODES:
-        raise ValueError(f"{op}: unknown mode={mode!r}; choose one of "
-                         f"{', '.join(map(repr, _PAD_MODES))}\nhint: pass mode='constant'")
+        raise ValueError(
+            f"{op}: unknown mode={mode!r}; choose one of "
+            f"{', '.join(map(repr, _PAD_MODES))}\nhint: pass mode='constant'"
+        )
     if mode != "constant" and value not in (None, 0, 0.0):
-        raise ValueError(f"{op}: value only applies to mode='constant', received "
-                         f"mode={mode!r}, value={value!r}\nhint: drop value=")
+        raise ValueError(
+            f"{op}: value only applies to mode='constant', received "
+            f"mode={mode!r}, value={value!r}\nhint: drop value="
+        )
     out = input
     for i in range(len(pads) // 2):
         dim = input.ndim - 1 - i
@@ -224,24 +264,30 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",  # noqa: A002
         if mode == "constant":
             out = _pad_constant(out, dim, left, right, 0.0 if value is None else value)
         elif left or right:
-            out = out.index_select(dim, as_tensor_like(  # type: ignore[attr-defined]
-                _pad_index(op, mode, out.shape[dim], left, right, dim), out))
+            out = out.index_select(
+                dim,
+                as_tensor_like(  # type: ignore[attr-defined]
+                    _pad_index(op, mode, out.shape[dim], left, right, dim), out
+                ),
+            )
     return out
 
 
 def _pad_constant(x: Tensor, dim: int, left: int, right: int, value: float) -> Tensor:
     size = x.shape[dim]
     if left + right + size < 0:
-        raise ShapeError(f"pad: negative padding crops more than dim {dim} holds, received "
-                         f"left={left}, right={right}, size={size}",
-                         hint="crop at most the dim's size")
+        raise ShapeError(
+            f"pad: negative padding crops more than dim {dim} holds, received "
+            f"left={left}, right={right}, size={size}",
+            hint="crop at most the dim's size",
+        )
     if left < 0 or right < 0:  # cropping
         start = max(-left, 0)
         x = x.narrow(dim, start, size - start - max(-right, 0))  # type: ignore[attr-defined]
     parts = []
     for n in (left, right):
         if n > 0:
-            shape = x.shape[:dim] + (n,) + x.shape[dim + 1:]
+            shape = x.shape[:dim] + (n,) + x.shape[dim + 1 :]
             parts.append(full(shape, value, dtype=x.dtype, backend=x._backend))
         else:
             parts.append(None)
@@ -252,17 +298,23 @@ def _pad_constant(x: Tensor, dim: int, left: int, right: int, value: float) -> T
 def _pad_index(op: str, mode: str, size: int, left: int, right: int, dim: int) -> np.ndarray:
     """The source index of every output position along one padded dim."""
     if left < 0 or right < 0:
-        raise ShapeError(f"{op}: negative padding is only allowed in mode='constant', received "
-                         f"left={left}, right={right} for dim {dim}",
-                         hint="crop with narrow() or use mode='constant'")
+        raise ShapeError(
+            f"{op}: negative padding is only allowed in mode='constant', received "
+            f"left={left}, right={right} for dim {dim}",
+            hint="crop with narrow() or use mode='constant'",
+        )
     if mode == "reflect" and (left >= size or right >= size):
-        raise ShapeError(f"{op}: reflect padding must be smaller than the dim's size, received "
-                         f"left={left}, right={right}, size={size} for dim {dim}",
-                         hint="use mode='replicate' or a smaller pad")
+        raise ShapeError(
+            f"{op}: reflect padding must be smaller than the dim's size, received "
+            f"left={left}, right={right}, size={size} for dim {dim}",
+            hint="use mode='replicate' or a smaller pad",
+        )
     if mode == "circular" and (left > size or right > size):
-        raise ShapeError(f"{op}: circular padding may wrap at most once, received "
-                         f"left={left}, right={right}, size={size} for dim {dim}",
-                         hint="use a pad no larger than the dim's size")
+        raise ShapeError(
+            f"{op}: circular padding may wrap at most once, received "
+            f"left={left}, right={right}, size={size} for dim {dim}",
+            hint="use a pad no larger than the dim's size",
+        )
     pos = np.arange(-left, size + right)
     if mode == "reflect":
         pos = np.abs(pos)
@@ -288,19 +340,26 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     op = "one_hot"
     tensor = expect_tensor(tensor, op, "tensor")
     if tensor.dtype.category != dtypes.INTEGER:
-        raise DTypeError(f"{op}: needs integer class indices, received "
-                         f"tensor.dtype={tensor.dtype!r}", hint="cast with .long()")
+        raise DTypeError(
+            f"{op}: needs integer class indices, received tensor.dtype={tensor.dtype!r}",
+            hint="cast with .long()",
+        )
     values = tensor.numpy()  # type: ignore[attr-defined]
     if num_classes == -1:
         if values.size == 0:
-            raise ShapeError(f"{op}: cannot infer num_classes from an empty tensor, received "
-                             f"tensor.shape={tensor.shape}", hint="pass num_classes=")
+            raise ShapeError(
+                f"{op}: cannot infer num_classes from an empty tensor, received "
+                f"tensor.shape={tensor.shape}",
+                hint="pass num_classes=",
+            )
         num_classes = int(values.max()) + 1
     if values.size and (values.min() < 0 or values.max() >= num_classes):
-        raise ShapeError(f"{op}: class values must be in [0, num_classes), received "
-                         f"min={int(values.min())}, max={int(values.max())}, "
-                         f"num_classes={num_classes}",
-                         hint="pass num_classes larger than the largest class index")
+        raise ShapeError(
+            f"{op}: class values must be in [0, num_classes), received "
+            f"min={int(values.min())}, max={int(values.max())}, "
+            f"num_classes={num_classes}",
+            hint="pass num_classes larger than the largest class index",
+        )
     classes = arange(num_classes, dtype=tensor.dtype, backend=tensor._backend)
     hits = tensor.unsqueeze(-1) == classes  # type: ignore[attr-defined]
     return cast(hits, dtypes.int64)
@@ -311,9 +370,13 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 _LINEAR_MODES = {"linear": 3, "bilinear": 4, "trilinear": 5}
 
 
-def interpolate(input: Tensor, size: int | Sequence[int] | None = None,  # noqa: A002
-                scale_factor: float | Sequence[float] | None = None, mode: str = "nearest",
-                align_corners: bool | None = None) -> Tensor:
+def interpolate(
+    input: Tensor,
+    size: int | Sequence[int] | None = None,  # noqa: A002
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:
     """Resize the spatial dims (all after N, C) of ``input`` as PyTorch's ``interpolate``.
 
     ``mode="nearest"`` picks ``floor(i * in / out)`` (PyTorch's legacy nearest);
@@ -326,18 +389,23 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,  # noqa:
     op = "interpolate"
     input = floating(input, op)
     if mode != "nearest" and mode not in _LINEAR_MODES:
-        raise ValueError(f"{op}: unknown mode={mode!r}; choose one of 'nearest', 'linear', "
-                         "'bilinear', 'trilinear'\nhint: pass mode='nearest'")
+        raise ValueError(
+            f"{op}: unknown mode={mode!r}; choose one of 'nearest', 'linear', "
+            "'bilinear', 'trilinear'\nhint: pass mode='nearest'"
+        )
     if mode == "nearest" and align_corners is not None:
-        raise ValueError(f"{op}: align_corners only applies to the linear modes, received "
-                         f"mode={mode!r}, align_corners={align_corners!r}"
-                         "\nhint: drop align_corners=")
-    if input.ndim not in (3, 4, 5) or (mode in _LINEAR_MODES
-                                       and input.ndim != _LINEAR_MODES[mode]):
+        raise ValueError(
+            f"{op}: align_corners only applies to the linear modes, received "
+            f"mode={mode!r}, align_corners={align_corners!r}"
+            "\nhint: drop align_corners="
+        )
+    if input.ndim not in (3, 4, 5) or (mode in _LINEAR_MODES and input.ndim != _LINEAR_MODES[mode]):
         wanted = "3, 4 or 5" if mode == "nearest" else str(_LINEAR_MODES[mode])
-        raise ShapeError(f"{op}: mode={mode!r} needs a {wanted}-D input (N, C, *spatial), "
-                         f"received input.shape={input.shape}",
-                         hint="reshape to (N, C, *spatial), or pick the mode for its rank")
+        raise ShapeError(
+            f"{op}: mode={mode!r} needs a {wanted}-D input (N, C, *spatial), "
+            f"received input.shape={input.shape}",
+            hint="reshape to (N, C, *spatial), or pick the mode for its rank",
+        )
     spatial = input.shape[2:]
     out_sizes, scales = _output_sizes(op, spatial, size, scale_factor)
     out = input
@@ -345,37 +413,54 @@ def interpolate(input: Tensor, size: int | Sequence[int] | None = None,  # noqa:
         dim = 2 + i
         if mode == "nearest":
             if n != m:
-                out = out.index_select(dim, as_tensor_like(  # type: ignore[attr-defined]
-                    _nearest_index(n, m, s), out))
+                out = out.index_select(
+                    dim,
+                    as_tensor_like(  # type: ignore[attr-defined]
+                        _nearest_index(n, m, s), out
+                    ),
+                )
         else:
             out = _linear_along(out, dim, n, m, s, bool(align_corners))
     return out
 
 
-def _output_sizes(op: str, spatial: tuple[int, ...], size: Any, scale_factor: Any
-                  ) -> tuple[list[int], list[float | None]]:
+def _output_sizes(
+    op: str, spatial: tuple[int, ...], size: Any, scale_factor: Any
+) -> tuple[list[int], list[float | None]]:
     """Output sizes and, when scale_factor was given, the scales PyTorch's kernels use."""
     k = len(spatial)
     if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: pass exactly one of size and scale_factor, received "
-                         f"size={size!r}, scale_factor={scale_factor!r}"
-                         "\nhint: pass size=(H, W) or scale_factor=2")
+        raise ValueError(
+            f"{op}: pass exactly one of size and scale_factor, received "
+            f"size={size!r}, scale_factor={scale_factor!r}"
+            "\nhint: pass size=(H, W) or scale_factor=2"
+        )
     if size is not None:
         sizes = [int(size)] * k if isinstance(size, int) else [int(s) for s in size]
         if len(sizes) != k or min(sizes) <= 0:
-            raise ShapeError(f"{op}: size must give {k} positive sizes, received size={size!r}",
-                             hint=f"pass one size per spatial dim of {spatial}")
+            raise ShapeError(
+                f"{op}: size must give {k} positive sizes, received size={size!r}",
+                hint=f"pass one size per spatial dim of {spatial}",
+            )
         return sizes, [None] * k
-    factors = ([float(scale_factor)] * k if isinstance(scale_factor, (int, float))
-               else [float(f) for f in scale_factor])
+    factors = (
+        [float(scale_factor)] * k
+        if isinstance(scale_factor, (int, float))
+        else [float(f) for f in scale_factor]
+    )
     if len(factors) != k or min(factors) <= 0:
-        raise ShapeError(f"{op}: scale_factor must give {k} positive factors, received "
-                         f"scale_factor={scale_factor!r}",
-                         hint=f"pass one factor per spatial dim of {spatial}")
+        raise ShapeError(
+            f"{op}: scale_factor must give {k} positive factors, received "
+            f"scale_factor={scale_factor!r}",
+            hint=f"pass one factor per spatial dim of {spatial}",
+        )
     sizes = [math.floor(n * f) for n, f in zip(spatial, factors, strict=True)]
     if min(sizes) <= 0:
-        raise ShapeError(f"{op}: scale_factor={scale_factor!r} leaves an empty output for "
-                         f"spatial dims {spatial}", hint="pass a larger scale_factor")
+        raise ShapeError(
+            f"{op}: scale_factor={scale_factor!r} leaves an empty output for "
+            f"spatial dims {spatial}",
+            hint="pass a larger scale_factor",
+        )
     return sizes, factors  # type: ignore[return-value]
 
 
@@ -393,8 +478,9 @@ def _nearest_index(n: int, m: int, factor: float | None) -> np.ndarray:
     return np.minimum(src, n - 1)
 
 
-def _linear_along(x: Tensor, dim: int, n: int, m: int, factor: float | None,
-                  align_corners: bool) -> Tensor:
+def _linear_along(
+    x: Tensor, dim: int, n: int, m: int, factor: float | None, align_corners: bool
+) -> Tensor:
     """Linear interpolation of ``x`` along ``dim`` from ``n`` to ``m`` samples."""
     scale = _scale(n, m, factor, align_corners)
     dst = np.arange(m, dtype=np.float64)
@@ -406,5 +492,7 @@ def _linear_along(x: Tensor, dim: int, n: int, m: int, factor: float | None,
     w_hi = cast(as_tensor_like(frac.reshape(shape), x), x.dtype)
     w_lo = cast(as_tensor_like((1.0 - frac).reshape(shape), x), x.dtype)
     lo_t, hi_t = as_tensor_like(lo, x), as_tensor_like(hi, x)
-    return (x.index_select(dim, lo_t) * w_lo  # type: ignore[attr-defined]
-            + x.index_select(dim, hi_t) * w_hi)  # type: ignore[attr-defined]
+    return (
+        x.index_select(dim, lo_t) * w_lo  # type: ignore[attr-defined]
+        + x.index_select(dim, hi_t) * w_hi
+    )  # type: ignore[attr-defined]

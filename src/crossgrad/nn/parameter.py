@@ -32,7 +32,8 @@ class Parameter(Tensor):
         if not isinstance(data, Tensor):
             raise DTypeError(
                 f"Parameter: data must be a Tensor, received {type(data).__name__}",
-                hint="wrap the values first: Parameter(crossgrad.tensor(values))")
+                hint="wrap the values first: Parameter(crossgrad.tensor(values))",
+            )
         p = object.__new__(cls)
         p._data = data._data
         p._backend = data._backend

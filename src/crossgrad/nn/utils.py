@@ -17,8 +17,12 @@ def _grads(parameters: Tensor | Iterable[Tensor]) -> list[Tensor]:
     return [p.grad for p in params if p.grad is not None]
 
 
-def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
     """Scale the gradients in place so that their joint norm is at most ``max_norm``.
 
     The norm is taken over all gradients together, as if concatenated into one vector;
@@ -41,8 +45,10 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     """
     norm_type = float(norm_type)
     if not norm_type > 0:
-        raise ValueError(f"clip_grad_norm_: norm_type must be > 0 or inf, received "
-                         f"norm_type={norm_type!r}\nhint: pass norm_type=2.0")
+        raise ValueError(
+            f"clip_grad_norm_: norm_type must be > 0 or inf, received "
+            f"norm_type={norm_type!r}\nhint: pass norm_type=2.0"
+        )
     grads = _grads(parameters)
     if not grads:
         return tensor(0.0)
@@ -55,10 +61,12 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         else:
             total = sum((g.abs() ** norm_type).sum() for g in grads) ** (1.0 / norm_type)
         if error_if_nonfinite and not math.isfinite(float(total)):
-            raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
-                               f"gradients is non-finite ({float(total)}), so it cannot be "
-                               "clipped\nhint: pass error_if_nonfinite=False to scale by it "
-                               "anyway, or find where the gradients overflow")
+            raise RuntimeError(
+                f"clip_grad_norm_: the total norm of order {norm_type} of the "
+                f"gradients is non-finite ({float(total)}), so it cannot be "
+                "clipped\nhint: pass error_if_nonfinite=False to scale by it "
+                "anyway, or find where the gradients overflow"
+            )
         coef = (max_norm / (total + 1e-6)).clamp(max=1.0)
         for g in grads:
             g.mul_(coef.to(g.dtype))

@@ -9,14 +9,25 @@ from crossgrad.core import context, dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.tensor import Tensor, normalize_dim
 
-__all__ = ["Tensor", "normalize_dim", "expect_tensor", "floating", "as_tensor_like",
-           "broadcast_shapes", "unbroadcast", "normalize_dims", "cast"]
+__all__ = [
+    "Tensor",
+    "normalize_dim",
+    "expect_tensor",
+    "floating",
+    "as_tensor_like",
+    "broadcast_shapes",
+    "unbroadcast",
+    "normalize_dims",
+    "cast",
+]
 
 
 def expect_tensor(x: Any, op: str, name: str = "input") -> Tensor:
     if not isinstance(x, Tensor):
-        raise DTypeError(f"{op}: {name} must be a Tensor, received {type(x).__name__}",
-                         hint=f"wrap it first: crossgrad.tensor({name})")
+        raise DTypeError(
+            f"{op}: {name} must be a Tensor, received {type(x).__name__}",
+            hint=f"wrap it first: crossgrad.tensor({name})",
+        )
     return x
 
 
@@ -74,7 +85,8 @@ def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
         return g
     lead = len(gshape) - len(shape)
     dims = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
+    )
     if dims:
         g = g.sum(dim=dims, keepdim=True)  # type: ignore[attr-defined]
     return g.reshape(shape) if g.shape != shape else g  # type: ignore[attr-defined]
@@ -88,8 +100,7 @@ def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:
         return (normalize_dim(dim, ndim, op),)
     dims = tuple(sorted(normalize_dim(d, ndim, op) for d in dim))
     if len(set(dims)) != len(dims):
-        raise ShapeError(f"{op}: a dim appears twice: dim={tuple(dim)}",
-                         hint="list each dim once")
+        raise ShapeError(f"{op}: a dim appears twice: dim={tuple(dim)}", hint="list each dim once")
     return dims
 
 
@@ -100,5 +111,7 @@ def shape_arg(op: str, shape: Sequence[Any]) -> tuple[int, ...]:
     try:
         return tuple(int(s) for s in shape)
     except (TypeError, ValueError):
-        raise ShapeError(f"{op}: a shape must be integers, received shape={tuple(shape)}",
-                         hint="pass sizes like (2, 3)") from None
+        raise ShapeError(
+            f"{op}: a shape must be integers, received shape={tuple(shape)}",
+            hint="pass sizes like (2, 3)",
+        ) from None

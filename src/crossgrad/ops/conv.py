@@ -25,8 +25,14 @@ from crossgrad.core.function import Node, Op
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops._util import as_tensor_like, cast, expect_tensor, floating
 
-__all__ = ["conv1d", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
-           "adaptive_avg_pool2d"]
+__all__ = [
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "max_pool2d",
+    "avg_pool2d",
+    "adaptive_avg_pool2d",
+]
 
 
 class Window(NamedTuple):
@@ -41,25 +47,31 @@ class Window(NamedTuple):
     def out_size(self, hw: Sequence[int]) -> tuple[int, int]:
         return tuple(  # type: ignore[return-value]
             (n + p[0] + p[1] - d * (k - 1) - 1) // s + 1
-            for n, k, s, d, p in zip(hw, self.size, self.stride, self.dilation, self.padding))
+            for n, k, s, d, p in zip(hw, self.size, self.stride, self.dilation, self.padding)
+        )
 
 
 # ====================================================================== portable helpers
 
 
-def _pad(xp: Any, x: Any, padding: tuple[tuple[int, int], tuple[int, int]],
-         fill: float) -> Any:
+def _pad(xp: Any, x: Any, padding: tuple[tuple[int, int], tuple[int, int]], fill: float) -> Any:
     """``x`` (N, C, H, W) with ``fill`` rows/columns added around H and W."""
     (top, bottom), (left, right) = padding
     if top or bottom:
         n, c, _, w = x.shape
-        parts = [xp.full((n, c, top, w), fill, dtype=x.dtype), x,
-                 xp.full((n, c, bottom, w), fill, dtype=x.dtype)]
+        parts = [
+            xp.full((n, c, top, w), fill, dtype=x.dtype),
+            x,
+            xp.full((n, c, bottom, w), fill, dtype=x.dtype),
+        ]
         x = xp.concat([p for p in parts if p.shape[2]], axis=2)
     if left or right:
         n, c, h, _ = x.shape
-        parts = [xp.full((n, c, h, left), fill, dtype=x.dtype), x,
-                 xp.full((n, c, h, right), fill, dtype=x.dtype)]
+        parts = [
+            xp.full((n, c, h, left), fill, dtype=x.dtype),
+            x,
+            xp.full((n, c, h, right), fill, dtype=x.dtype),
+        ]
         x = xp.concat([p for p in parts if p.shape[3]], axis=3)
     return x
 
@@ -69,8 +81,11 @@ def _im2col(xp: Any, x: Any, win: Window, fill: float = 0.0) -> Any:
     ho, wo = win.out_size(x.shape[2:])
     x = _pad(xp, x, win.padding, fill)
     (kh, kw), (sh, sw), (dh, dw) = win.size, win.stride, win.dilation
-    cols = [x[:, :, i * dh:i * dh + sh * (ho - 1) + 1:sh, j * dw:j * dw + sw * (wo - 1) + 1:sw]
-            for i in range(kh) for j in range(kw)]
+    cols = [
+        x[:, :, i * dh : i * dh + sh * (ho - 1) + 1 : sh, j * dw : j * dw + sw * (wo - 1) + 1 : sw]
+        for i in range(kh)
+        for j in range(kw)
+    ]
     return xp.stack(cols, axis=2)
 
 
@@ -81,7 +96,7 @@ def _spread(xp: Any, a: Any, axis: int, stride: int, before: int, total: int) ->
     if stride > 1 and n > 1:
         z = xp.zeros(a.shape, dtype=a.dtype)
         a = xp.stack([a] + [z] * (stride - 1), axis=axis + 1)
-        shape = list(a.shape[:axis]) + [n * stride] + list(a.shape[axis + 2:])
+        shape = list(a.shape[:axis]) + [n * stride] + list(a.shape[axis + 2 :])
         a = xp.reshape(a, tuple(shape))
         a = a[(slice(None),) * axis + (slice(0, (n - 1) * stride + 1), ...)]
     after = total - before - a.shape[axis]
@@ -106,7 +121,7 @@ def _col2im(xp: Any, cols: Any, win: Window, hw: Sequence[int]) -> Any:
         rows = [_spread(xp, cols[:, :, i * kw + j, ...], 3, sw, j * dw, wp) for j in range(kw)]
         part = _spread(xp, sum(rows[1:], rows[0]), 2, sh, i * dh, hp)
         out = part if out is None else out + part
-    return out[:, :, top:top + hw[0], left:left + hw[1]]  # type: ignore[index]
+    return out[:, :, top : top + hw[0], left : left + hw[1]]  # type: ignore[index]
 
 
 def _grouped(xp: Any, a: Any, groups: int) -> Any:
@@ -125,8 +140,9 @@ def _conv2d_kernel(xp: Any, x: Any, w: Any, *, win: Window, groups: int) -> Any:
     return xp.reshape(out, (x.shape[0], o, ho, wo))
 
 
-def _conv_input_kernel(xp: Any, g: Any, w: Any, *, win: Window, groups: int,
-                       in_hw: tuple[int, int]) -> Any:
+def _conv_input_kernel(
+    xp: Any, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, int]
+) -> Any:
     n, o, ho, wo = g.shape
     c = w.shape[1] * groups
     wg = xp.reshape(w, (groups, o // groups, -1))
@@ -175,8 +191,9 @@ class ConvInput(Op):
     kernel = staticmethod(_conv_input_kernel)
 
     @staticmethod
-    def forward(ctx: Node, g: Any, w: Any, *, win: Window, groups: int,
-                in_hw: tuple[int, int]) -> Any:
+    def forward(
+        ctx: Node, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, int]
+    ) -> Any:
         ctx.save_for_backward(g, w)
         ctx.meta = (win, groups)
         return ctx.call(g, w, win=win, groups=groups, in_hw=tuple(in_hw))
@@ -226,8 +243,9 @@ def _max_pool_kernel(xp: Any, x: Any, *, win: Window) -> tuple[Any, Any]:
     return xp.max(cols, axis=2), xp.argmax(cols, axis=2)
 
 
-def _max_pool_scatter_kernel(xp: Any, g: Any, kidx: Any, *, win: Window,
-                             in_hw: tuple[int, int]) -> Any:
+def _max_pool_scatter_kernel(
+    xp: Any, g: Any, kidx: Any, *, win: Window, in_hw: tuple[int, int]
+) -> Any:
     mask = _onehot(xp, kidx, win.size[0] * win.size[1])
     cols = xp.where(mask, g[:, :, None, ...], xp.zeros((), dtype=g.dtype))
     return _col2im(xp, cols, win, in_hw)
@@ -300,19 +318,24 @@ def _pair(op: str, name: str, value: Any, n: int = 2) -> tuple[int, ...]:
     try:
         out = tuple(int(v) for v in value)
     except TypeError:
-        raise ShapeError(f"{op}: {name} must be an int or a tuple of {n} ints, received "
-                         f"{name}={value!r}", hint=f"pass {name}=1 or {name}={(1,) * n}") from None
+        raise ShapeError(
+            f"{op}: {name} must be an int or a tuple of {n} ints, received {name}={value!r}",
+            hint=f"pass {name}=1 or {name}={(1,) * n}",
+        ) from None
     if len(out) != n:
-        raise ShapeError(f"{op}: {name} must have {n} entries, received {name}={value!r}",
-                         hint=f"pass one int per spatial dim ({n})")
+        raise ShapeError(
+            f"{op}: {name} must have {n} entries, received {name}={value!r}",
+            hint=f"pass one int per spatial dim ({n})",
+        )
     return out
 
 
 def _positive(op: str, **values: tuple[int, ...]) -> None:
     for name, value in values.items():
         if any(v < 1 for v in value):
-            raise ShapeError(f"{op}: {name} must be positive, received {name}={value}",
-                             hint=f"use {name} >= 1")
+            raise ShapeError(
+                f"{op}: {name} must be positive, received {name}={value}", hint=f"use {name} >= 1"
+            )
 
 
 def _batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
@@ -321,9 +344,11 @@ def _batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
         return x.reshape(1, *x.shape), True  # type: ignore[attr-defined]
     if x.ndim != n + 2:
         layout = "(N, C, L)" if n == 1 else "(N, C, H, W)"
-        raise ShapeError(f"{op}: input must be {n + 2}-D {layout} or {n + 1}-D unbatched, "
-                         f"received input.shape={x.shape}",
-                         hint="add the missing dims with unsqueeze")
+        raise ShapeError(
+            f"{op}: input must be {n + 2}-D {layout} or {n + 1}-D unbatched, "
+            f"received input.shape={x.shape}",
+            hint="add the missing dims with unsqueeze",
+        )
     return x, False
 
 
@@ -335,18 +360,20 @@ def _operands(op: str, input: Any, weight: Any) -> tuple[Tensor, Tensor]:  # noq
     x = floating(expect_tensor(input, op), op)
     w = expect_tensor(weight, op, "weight")
     if w.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"{op}: weight must be floating point, received {w.dtype}",
-                         hint="cast the weight with .float()")
+        raise DTypeError(
+            f"{op}: weight must be floating point, received {w.dtype}",
+            hint="cast the weight with .float()",
+        )
     want = dtypes.result_type(x, w)
     return cast(x, want), cast(w, want)
 
 
-def _too_small(op: str, x: Tensor, padded: tuple[int, ...], reach: tuple[int, ...]
-               ) -> ShapeError:
+def _too_small(op: str, x: Tensor, padded: tuple[int, ...], reach: tuple[int, ...]) -> ShapeError:
     return ShapeError(
         f"{op}: input is smaller than the kernel: input.shape={x.shape}, padded spatial "
         f"size={padded}, dilated kernel size={reach}",
-        hint="use a larger input, more padding, or a smaller kernel or dilation")
+        hint="use a larger input, more padding, or a smaller kernel or dilation",
+    )
 
 
 def _add_bias(op: str, y: Tensor, bias: Any) -> Tensor:
@@ -354,38 +381,56 @@ def _add_bias(op: str, y: Tensor, bias: Any) -> Tensor:
         return y
     b = cast(expect_tensor(bias, op, "bias"), y.dtype)
     if b.shape != (y.shape[1],):
-        raise ShapeError(f"{op}: bias must have shape ({y.shape[1]},) (one per output "
-                         f"channel), received bias.shape={b.shape}",
-                         hint="pass bias of out_channels entries")
+        raise ShapeError(
+            f"{op}: bias must have shape ({y.shape[1]},) (one per output "
+            f"channel), received bias.shape={b.shape}",
+            hint="pass bias of out_channels entries",
+        )
     return y + b.reshape(1, y.shape[1], 1, 1)  # type: ignore[attr-defined]
 
 
-def _conv_padding(op: str, padding: Any, kernel: tuple[int, int], dilation: tuple[int, int],
-                  stride: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+def _conv_padding(
+    op: str,
+    padding: Any,
+    kernel: tuple[int, int],
+    dilation: tuple[int, int],
+    stride: tuple[int, int],
+) -> tuple[tuple[int, int], tuple[int, int]]:
     if isinstance(padding, str):
         if padding == "valid":
             return ((0, 0), (0, 0))
         if padding == "same":
             if any(s != 1 for s in stride):
-                raise ShapeError(f"{op}: padding='same' needs stride 1, received "
-                                 f"stride={stride}", hint="pass stride=1 or explicit padding")
+                raise ShapeError(
+                    f"{op}: padding='same' needs stride 1, received stride={stride}",
+                    hint="pass stride=1 or explicit padding",
+                )
             total = [d * (k - 1) for k, d in zip(kernel, dilation)]
             return tuple((t // 2, t - t // 2) for t in total)  # type: ignore[return-value]
-        raise ShapeError(f"{op}: unknown padding={padding!r}; choose 'valid', 'same', an int "
-                         "or a tuple", hint="pass padding='same' or padding=1")
+        raise ShapeError(
+            f"{op}: unknown padding={padding!r}; choose 'valid', 'same', an int or a tuple",
+            hint="pass padding='same' or padding=1",
+        )
     pad = _pair(op, "padding", padding)
     if any(p < 0 for p in pad):
-        raise ShapeError(f"{op}: padding must be non-negative, received padding={pad}",
-                         hint="use padding >= 0")
+        raise ShapeError(
+            f"{op}: padding must be non-negative, received padding={pad}", hint="use padding >= 0"
+        )
     return ((pad[0], pad[0]), (pad[1], pad[1]))
 
 
 # ====================================================================== public functions
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
-           stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
-           dilation: int | tuple[int, int] = 1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,  # noqa: A002
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str = 0,
+    dilation: int | tuple[int, int] = 1,
+    groups: int = 1,
+) -> Tensor:
     """Apply a 2-D convolution (cross-correlation) over (N, C, H, W), as ``torch.conv2d``.
 
     Args:
@@ -413,17 +458,24 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
     x, w = _operands(op, input, weight)
     x, unbatched = _batched(op, x, 2)
     if w.ndim != 4:
-        raise ShapeError(f"{op}: weight must be 4-D (out_channels, in_channels/groups, kH, kW),"
-                         f" received weight.shape={w.shape}", hint="reshape the weight to 4-D")
+        raise ShapeError(
+            f"{op}: weight must be 4-D (out_channels, in_channels/groups, kH, kW),"
+            f" received weight.shape={w.shape}",
+            hint="reshape the weight to 4-D",
+        )
     if groups < 1 or x.shape[1] % groups or w.shape[0] % groups:
-        raise ShapeError(f"{op}: groups must divide both channel counts: groups={groups}, "
-                         f"in_channels={x.shape[1]}, out_channels={w.shape[0]}",
-                         hint="pick groups that divides in_channels and out_channels")
+        raise ShapeError(
+            f"{op}: groups must divide both channel counts: groups={groups}, "
+            f"in_channels={x.shape[1]}, out_channels={w.shape[0]}",
+            hint="pick groups that divides in_channels and out_channels",
+        )
     if x.shape[1] != w.shape[1] * groups:
-        raise ShapeError(f"{op}: input channels do not match the weight: input.shape={x.shape},"
-                         f" weight.shape={w.shape}, groups={groups}",
-                         hint=f"input.shape[1] ({x.shape[1]}) must equal weight.shape[1] * "
-                         f"groups ({w.shape[1] * groups})")
+        raise ShapeError(
+            f"{op}: input channels do not match the weight: input.shape={x.shape},"
+            f" weight.shape={w.shape}, groups={groups}",
+            hint=f"input.shape[1] ({x.shape[1]}) must equal weight.shape[1] * "
+            f"groups ({w.shape[1] * groups})",
+        )
     kernel = (w.shape[2], w.shape[3])
     s = _pair(op, "stride", stride)
     d = _pair(op, "dilation", dilation)
@@ -437,16 +489,25 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
     return _unbatch(_add_bias(op, y, bias), unbatched)
 
 
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
-           stride: int | tuple[int] = 1, padding: int | tuple[int] | str = 0,
-           dilation: int | tuple[int] = 1, groups: int = 1) -> Tensor:
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,  # noqa: A002
+    stride: int | tuple[int] = 1,
+    padding: int | tuple[int] | str = 0,
+    dilation: int | tuple[int] = 1,
+    groups: int = 1,
+) -> Tensor:
     """Apply a 1-D convolution over (N, C, L) with weight (C_out, C_in / groups, k)."""
     op = "conv1d"
     x, w = _operands(op, input, weight)
     x, unbatched = _batched(op, x, 1)
     if w.ndim != 3:
-        raise ShapeError(f"{op}: weight must be 3-D (out_channels, in_channels/groups, k), "
-                         f"received weight.shape={w.shape}", hint="reshape the weight to 3-D")
+        raise ShapeError(
+            f"{op}: weight must be 3-D (out_channels, in_channels/groups, k), "
+            f"received weight.shape={w.shape}",
+            hint="reshape the weight to 3-D",
+        )
     s, d = _pair(op, "stride", stride, 1)[0], _pair(op, "dilation", dilation, 1)[0]
     pad: Any = padding if isinstance(padding, str) else (0, _pair(op, "padding", padding, 1)[0])
     x4 = x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])  # type: ignore[attr-defined]
@@ -455,10 +516,16 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
     return _unbatch(y.reshape(y.shape[0], y.shape[1], y.shape[3]), unbatched)  # type: ignore
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A002
-                     stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                     output_padding: int | tuple[int, int] = 0, groups: int = 1,
-                     dilation: int | tuple[int, int] = 1) -> Tensor:
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,  # noqa: A002
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] = 0,
+    output_padding: int | tuple[int, int] = 0,
+    groups: int = 1,
+    dilation: int | tuple[int, int] = 1,
+) -> Tensor:
     """Apply a 2-D transposed convolution, weight (C_in, C_out / groups, kH, kW).
 
     The output has size ``(H - 1) * stride - 2 * padding + dilation * (k - 1) +
@@ -468,15 +535,23 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     x, w = _operands(op, input, weight)
     x, unbatched = _batched(op, x, 2)
     if w.ndim != 4:
-        raise ShapeError(f"{op}: weight must be 4-D (in_channels, out_channels/groups, kH, kW),"
-                         f" received weight.shape={w.shape}", hint="reshape the weight to 4-D")
+        raise ShapeError(
+            f"{op}: weight must be 4-D (in_channels, out_channels/groups, kH, kW),"
+            f" received weight.shape={w.shape}",
+            hint="reshape the weight to 4-D",
+        )
     if groups < 1 or x.shape[1] % groups:
-        raise ShapeError(f"{op}: groups must divide the input channels: groups={groups}, "
-                         f"in_channels={x.shape[1]}", hint="pick groups that divides in_channels")
+        raise ShapeError(
+            f"{op}: groups must divide the input channels: groups={groups}, "
+            f"in_channels={x.shape[1]}",
+            hint="pick groups that divides in_channels",
+        )
     if x.shape[1] != w.shape[0]:
-        raise ShapeError(f"{op}: input channels do not match the weight: input.shape={x.shape},"
-                         f" weight.shape={w.shape}",
-                         hint=f"input.shape[1] ({x.shape[1]}) must equal weight.shape[0]")
+        raise ShapeError(
+            f"{op}: input channels do not match the weight: input.shape={x.shape},"
+            f" weight.shape={w.shape}",
+            hint=f"input.shape[1] ({x.shape[1]}) must equal weight.shape[0]",
+        )
     kernel = (w.shape[2], w.shape[3])
     s = _pair(op, "stride", stride)
     d = _pair(op, "dilation", dilation)
@@ -484,37 +559,54 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     p = _pair(op, "padding", padding)
     op_ = _pair(op, "output_padding", output_padding)
     if any(o < 0 or (o >= ss and o >= dd) for o, ss, dd in zip(op_, s, d)):
-        raise ShapeError(f"{op}: output_padding must be smaller than stride or dilation: "
-                         f"output_padding={op_}, stride={s}, dilation={d}",
-                         hint="use output_padding < max(stride, dilation)")
-    out_hw = tuple((n - 1) * ss - 2 * pp + dd * (k - 1) + o + 1
-                   for n, ss, pp, dd, k, o in zip(x.shape[2:], s, p, d, kernel, op_))
+        raise ShapeError(
+            f"{op}: output_padding must be smaller than stride or dilation: "
+            f"output_padding={op_}, stride={s}, dilation={d}",
+            hint="use output_padding < max(stride, dilation)",
+        )
+    out_hw = tuple(
+        (n - 1) * ss - 2 * pp + dd * (k - 1) + o + 1
+        for n, ss, pp, dd, k, o in zip(x.shape[2:], s, p, d, kernel, op_)
+    )
     if any(n < 1 for n in out_hw) or any(pp < 0 for pp in p):
-        raise ShapeError(f"{op}: the output would be empty or padding is negative: "
-                         f"input.shape={x.shape}, weight.shape={w.shape}, padding={p}, "
-                         f"output size={out_hw}", hint="reduce padding")
+        raise ShapeError(
+            f"{op}: the output would be empty or padding is negative: "
+            f"input.shape={x.shape}, weight.shape={w.shape}, padding={p}, "
+            f"output size={out_hw}",
+            hint="reduce padding",
+        )
     win = Window(kernel, s, d, ((p[0], p[0]), (p[1], p[1])))
     y = ConvInput.apply(x, w, win=win, groups=groups, in_hw=out_hw)
     return _unbatch(_add_bias(op, y, bias), unbatched)
 
 
-def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any,
-                 dilation: Any, ceil_mode: bool) -> Window:
+def _pool_window(
+    op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any, ceil_mode: bool
+) -> Window:
     k = _pair(op, "kernel_size", kernel_size)
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
+    s = (
+        k
+        if stride is None or (not isinstance(stride, int) and len(stride) == 0)
         else _pair(op, "stride", stride)
+    )
     d = _pair(op, "dilation", dilation)
     p = _pair(op, "padding", padding)
     _positive(op, kernel_size=k, stride=s, dilation=d)
     if any(pp < 0 or 2 * pp > kk for pp, kk in zip(p, k)):
-        raise ShapeError(f"{op}: padding must be at most half the kernel size: padding={p}, "
-                         f"kernel_size={k}", hint="reduce padding to <= kernel_size // 2")
+        raise ShapeError(
+            f"{op}: padding must be at most half the kernel size: padding={p}, kernel_size={k}",
+            hint="reduce padding to <= kernel_size // 2",
+        )
     pads = []
     for n, kk, ss, dd, pp in zip(x.shape[2:], k, s, d, p):
         span = n + 2 * pp - dd * (kk - 1) - 1
         if span < 0:
-            raise _too_small(op, x, tuple(m + 2 * q for m, q in zip(x.shape[2:], p)),
-                             tuple(a * (b - 1) + 1 for a, b in zip(d, k)))
+            raise _too_small(
+                op,
+                x,
+                tuple(m + 2 * q for m, q in zip(x.shape[2:], p)),
+                tuple(a * (b - 1) + 1 for a, b in zip(d, k)),
+            )
         out = (span + (ss - 1 if ceil_mode else 0)) // ss + 1
         if ceil_mode and (out - 1) * ss >= n + pp:
             out -= 1  # the last window must start inside the input or the left padding
@@ -523,10 +615,14 @@ def _pool_window(op: str, x: Tensor, kernel_size: Any, stride: Any, padding: Any
     return Window(k, s, d, (pads[0], pads[1]))
 
 
-def max_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
-               stride: int | tuple[int, int] | None = None,
-               padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
-               ceil_mode: bool = False) -> Tensor:
+def max_pool2d(
+    input: Tensor,
+    kernel_size: int | tuple[int, int],  # noqa: A002
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    dilation: int | tuple[int, int] = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
     """Take the maximum over each window (stride defaults to the kernel size)."""
     op = "max_pool2d"
     x, unbatched = _batched(op, floating(input, op), 2)
@@ -538,10 +634,15 @@ def _ones(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return as_tensor_like(np.ones(shape), x, x.dtype)
 
 
-def avg_pool2d(input: Tensor, kernel_size: int | tuple[int, int],  # noqa: A002
-               stride: int | tuple[int, int] | None = None,
-               padding: int | tuple[int, int] = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: int | tuple[int, int],  # noqa: A002
+    stride: int | tuple[int, int] | None = None,
+    padding: int | tuple[int, int] = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """Average each window; padded zeros count towards the mean when
     ``count_include_pad`` (positions past the padding that ``ceil_mode`` adds never do)."""
     op = "avg_pool2d"
@@ -572,8 +673,10 @@ def _adaptive_matrix(n: int, out: int) -> np.ndarray:
     return m
 
 
-def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None]  # noqa: A002
-                        ) -> Tensor:
+def adaptive_avg_pool2d(
+    input: Tensor,
+    output_size: int | tuple[int | None, int | None],  # noqa: A002
+) -> Tensor:
     """Average over windows chosen so the output has ``output_size`` (None keeps a dim)."""
     op = "adaptive_avg_pool2d"
     x, unbatched = _batched(op, floating(input, op), 2)
@@ -581,8 +684,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
         output_size = (output_size, output_size)
     size = tuple(n if o is None else int(o) for o, n in zip(output_size, x.shape[2:]))
     if len(size) != 2 or any(o < 1 for o in size):
-        raise ShapeError(f"{op}: output_size must be two positive ints, received "
-                         f"output_size={output_size!r}", hint="pass output_size=(1, 1)")
+        raise ShapeError(
+            f"{op}: output_size must be two positive ints, received output_size={output_size!r}",
+            hint="pass output_size=(1, 1)",
+        )
     rows = as_tensor_like(_adaptive_matrix(x.shape[2], size[0]), x, x.dtype)
     cols = as_tensor_like(_adaptive_matrix(x.shape[3], size[1]).T.copy(), x, x.dtype)
     return _unbatch(rows @ x @ cols, unbatched)

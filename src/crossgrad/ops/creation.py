@@ -11,9 +11,26 @@ from crossgrad.core.tensor import Tensor
 from crossgrad.ops._util import shape_arg
 
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "arange", "linspace",
-    "eye", "manual_seed", "rand", "randn", "randint",
+    "tensor",
+    "as_tensor",
+    "from_numpy",
+    "zeros",
+    "ones",
+    "full",
+    "empty",
+    "zeros_like",
+    "ones_like",
+    "full_like",
+    "empty_like",
+    "rand_like",
+    "randn_like",
+    "arange",
+    "linspace",
+    "eye",
+    "manual_seed",
+    "rand",
+    "randn",
+    "randint",
 ]
 
 
@@ -73,8 +90,9 @@ def _array_home(data: Any) -> str | None:
     return home if home is not None and module in sys.modules else None
 
 
-def tensor(data: Any, dtype: Any = None, backend: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Create a tensor holding a copy of ``data`` (nested lists, scalars or arrays).
 
     >>> import crossgrad
@@ -108,11 +126,15 @@ def from_numpy(array: Any) -> Tensor:
     import numpy as np
 
     if not isinstance(array, np.ndarray):
-        raise DTypeError(f"from_numpy: expected a numpy.ndarray, received "
-                         f"{type(array).__name__}", hint="use crossgrad.tensor(data)")
+        raise DTypeError(
+            f"from_numpy: expected a numpy.ndarray, received {type(array).__name__}",
+            hint="use crossgrad.tensor(data)",
+        )
     if dtypes.from_native(array.dtype) is None:
-        raise DTypeError(f"from_numpy: unsupported dtype={array.dtype}",
-                         hint="cast the array to a float, int or bool dtype first")
+        raise DTypeError(
+            f"from_numpy: unsupported dtype={array.dtype}",
+            hint="cast the array to a float, int or bool dtype first",
+        )
     return Tensor._make(array, _backend("numpy"))
 
 
@@ -129,8 +151,9 @@ def _home_backend(home: str | None) -> Any:
         return None
 
 
-def _from_data(data: Any, dtype: Any, backend: Any, requires_grad: bool,
-               copy: bool | None) -> Tensor:
+def _from_data(
+    data: Any, dtype: Any, backend: Any, requires_grad: bool, copy: bool | None
+) -> Tensor:
     home = _array_home(data)
     b = _home_backend(home) if backend is None else None
     if b is None:
@@ -160,8 +183,10 @@ def _from_data(data: Any, dtype: Any, backend: Any, requires_grad: bool,
 
 def _checked(arr: Any) -> Any:
     if dtypes.from_native(arr.dtype) is None:
-        raise DTypeError(f"tensor: unsupported dtype {arr.dtype}",
-                         hint="pass dtype= or convert the data to float, int or bool")
+        raise DTypeError(
+            f"tensor: unsupported dtype {arr.dtype}",
+            hint="pass dtype= or convert the data to float, int or bool",
+        )
     return arr
 
 
@@ -169,76 +194,113 @@ def _dtype_or_default(dtype: Any) -> dtypes.DType:
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, backend: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def zeros(
+    *size: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
     b = _backend(backend)
     return _finish(b.zeros(shape_arg("zeros", size), _dtype_or_default(dtype)), b, requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, backend: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return full(shape_arg("ones", size), 1, dtype=_dtype_or_default(dtype), backend=backend,
-                requires_grad=requires_grad)
+    return full(
+        shape_arg("ones", size),
+        1,
+        dtype=_dtype_or_default(dtype),
+        backend=backend,
+        requires_grad=requires_grad,
+    )
 
 
-def full(size: Any, fill_value: Any, dtype: Any = None, backend: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size: Any, fill_value: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor filled with ``fill_value`` (its dtype inferred from the value)."""
     b = _backend(backend)
     d = dtypes.scalar_dtype(fill_value) if dtype is None else dtypes.as_dtype(dtype)
     return _finish(b.full(shape_arg("full", (size,)), fill_value, d), b, requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, backend: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def empty(
+    *size: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False
+) -> Tensor:
     """An uninitialised tensor (zeros here, so results never depend on stale memory)."""
     return zeros(*size, dtype=dtype, backend=backend, requires_grad=requires_grad)
 
 
 def _like(input: Tensor, dtype: Any, backend: Any) -> tuple[Any, Any]:
-    return (input.dtype if dtype is None else dtype,
-            input._backend if backend is None else backend)
+    return (input.dtype if dtype is None else dtype, input._backend if backend is None else backend)
 
 
-def zeros_like(input: Tensor, dtype: Any = None, backend: Any = None,  # noqa: A002
-               requires_grad: bool = False) -> Tensor:
+def zeros_like(
+    input: Tensor,
+    dtype: Any = None,
+    backend: Any = None,  # noqa: A002
+    requires_grad: bool = False,
+) -> Tensor:
     d, b = _like(input, dtype, backend)
     return zeros(input.shape, dtype=d, backend=b, requires_grad=requires_grad)
 
 
-def ones_like(input: Tensor, dtype: Any = None, backend: Any = None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
+def ones_like(
+    input: Tensor,
+    dtype: Any = None,
+    backend: Any = None,  # noqa: A002
+    requires_grad: bool = False,
+) -> Tensor:
     d, b = _like(input, dtype, backend)
     return ones(input.shape, dtype=d, backend=b, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, dtype: Any = None,  # noqa: A002
-              backend: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor,
+    fill_value: Any,
+    dtype: Any = None,  # noqa: A002
+    backend: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     d, b = _like(input, dtype, backend)
     return full(input.shape, fill_value, dtype=d, backend=b, requires_grad=requires_grad)
 
 
-def empty_like(input: Tensor, dtype: Any = None, backend: Any = None,  # noqa: A002
-               requires_grad: bool = False) -> Tensor:
+def empty_like(
+    input: Tensor,
+    dtype: Any = None,
+    backend: Any = None,  # noqa: A002
+    requires_grad: bool = False,
+) -> Tensor:
     return zeros_like(input, dtype=dtype, backend=backend, requires_grad=requires_grad)
 
 
-def rand_like(input: Tensor, dtype: Any = None, backend: Any = None,  # noqa: A002
-              requires_grad: bool = False) -> Tensor:
+def rand_like(
+    input: Tensor,
+    dtype: Any = None,
+    backend: Any = None,  # noqa: A002
+    requires_grad: bool = False,
+) -> Tensor:
     d, b = _like(input, dtype, backend)
     return rand(input.shape, dtype=d, backend=b, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype: Any = None, backend: Any = None,  # noqa: A002
-               requires_grad: bool = False) -> Tensor:
+def randn_like(
+    input: Tensor,
+    dtype: Any = None,
+    backend: Any = None,  # noqa: A002
+    requires_grad: bool = False,
+) -> Tensor:
     d, b = _like(input, dtype, backend)
     return randn(input.shape, dtype=d, backend=b, requires_grad=requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
-           backend: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any,
+    end: Any = None,
+    step: Any = 1,
+    dtype: Any = None,
+    backend: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Values from ``start`` up to (not including) ``end`` by ``step``."""
     if end is None:
         start, end = 0, start
@@ -254,8 +316,14 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
     return _finish(arr, b, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, backend: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    dtype: Any = None,
+    backend: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     b = _backend(backend)
     d = _dtype_or_default(dtype)
@@ -263,8 +331,13 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, backend: A
     return _finish(arr, b, requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, backend: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(
+    n: int,
+    m: int | None = None,
+    dtype: Any = None,
+    backend: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """An identity matrix of ``n`` rows (and ``m`` columns)."""
     b = _backend(backend)
     arr = b.xp.eye(n, m, dtype=b.native_dtype(_dtype_or_default(dtype)))
@@ -277,22 +350,23 @@ def manual_seed(seed: int) -> None:
         backend.manual_seed(seed)
 
 
-def rand(*size: Any, dtype: Any = None, backend: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(*size: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples from [0, 1)."""
     b = _backend(backend)
     return _finish(b.rand(shape_arg("rand", size), _dtype_or_default(dtype)), b, requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, backend: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Standard normal samples."""
     b = _backend(backend)
     return _finish(b.randn(shape_arg("randn", size), _dtype_or_default(dtype)), b, requires_grad)
 
 
-def randint(low: int, high: Any = None, size: Any = None, dtype: Any = None,
-            backend: Any = None) -> Tensor:
+def randint(
+    low: int, high: Any = None, size: Any = None, dtype: Any = None, backend: Any = None
+) -> Tensor:
     """Integers from ``low`` to ``high`` - 1: ``randint(10, (3,))`` or ``randint(0, 10, (3,))``."""
     if size is None:
         low, high, size = 0, low, high

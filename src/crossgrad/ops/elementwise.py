@@ -22,12 +22,54 @@ from crossgrad.ops._util import (
 )
 
 __all__ = [
-    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sign", "sin", "cos", "tan",
-    "tanh", "sigmoid", "relu", "erf", "reciprocal", "square", "neg", "floor", "ceil", "round",
-    "trunc", "add", "sub", "mul", "div", "floor_divide", "remainder", "pow", "maximum",
-    "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-    "logical_xor", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
-    "where", "clamp", "clip",
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "abs",
+    "sign",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "erf",
+    "reciprocal",
+    "square",
+    "neg",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "floor_divide",
+    "remainder",
+    "pow",
+    "maximum",
+    "minimum",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "logical_not",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_xor",
+    "bitwise_not",
+    "where",
+    "clamp",
+    "clip",
 ]
 TENSOR_METHODS = [n for n in __all__ if n != "where"]
 
@@ -53,8 +95,9 @@ class UnaryOp(Op):
     def forward(cls, ctx: Node, x: Any) -> Any:  # type: ignore[override]
         y = ctx.call(x)
         saves = cls.saves
-        ctx._to_save = (y,) if saves == "y" else (x,) if saves == "x" else (
-            (x, y) if saves == "xy" else ())
+        ctx._to_save = (
+            (y,) if saves == "y" else (x,) if saves == "x" else ((x, y) if saves == "xy" else ())
+        )
         return y
 
     @classmethod
@@ -360,8 +403,10 @@ class BinaryOp(Op):
     def backward(cls, ctx: Node, g: Tensor) -> tuple[Any, Any]:  # type: ignore[override]
         a, b = ctx.saved_tensors
         ga, gb = cls.derivative(ctx, g, a, b)  # type: ignore[attr-defined]
-        return (None if ga is None else unbroadcast(ga, a.shape),
-                None if gb is None else unbroadcast(gb, b.shape))
+        return (
+            None if ga is None else unbroadcast(ga, a.shape),
+            None if gb is None else unbroadcast(gb, b.shape),
+        )
 
 
 class Add(Op):
@@ -377,8 +422,10 @@ class Add(Op):
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
         sa, sb = ctx.meta
         ea, eb = ctx.next_edges
-        return (None if ea is None else unbroadcast(g, sa),
-                None if eb is None else unbroadcast(g, sb))
+        return (
+            None if ea is None else unbroadcast(g, sa),
+            None if eb is None else unbroadcast(g, sb),
+        )
 
 
 class Sub(Op):
@@ -394,8 +441,10 @@ class Sub(Op):
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
         sa, sb = ctx.meta
         ea, eb = ctx.next_edges
-        return (None if ea is None else unbroadcast(g, sa),
-                None if eb is None else unbroadcast(-g, sb))
+        return (
+            None if ea is None else unbroadcast(g, sa),
+            None if eb is None else unbroadcast(-g, sb),
+        )
 
 
 class Mul(BinaryOp):
@@ -588,8 +637,9 @@ def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:  # 
         d = dtypes.result_type(input, other)
         return q if d.category == _FLOAT else cast(q, d)
     if rounding_mode is not None:
-        raise ValueError(f"div: unknown rounding_mode={rounding_mode!r}; "
-                         "choose None, 'floor' or 'trunc'")
+        raise ValueError(
+            f"div: unknown rounding_mode={rounding_mode!r}; choose None, 'floor' or 'trunc'"
+        )
     if _scalar_fast(input, other) and input.dtype.category == _FLOAT:
         return DivScalar.apply(input, other)
     if _scalar_fast(other, input) and other.dtype.category == _FLOAT:
@@ -622,11 +672,16 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002 - PyTorch's na
     """``input ** exponent`` for tensor or scalar exponents, and scalar ** tensor."""
     if _scalar_fast(input, exponent):
         if input.dtype.category != _FLOAT and exponent < 0:
-            raise ValueError("pow: integers to negative integer powers are not allowed: "
-                             f"exponent={exponent}\nhint: cast the base with .float()")
+            raise ValueError(
+                "pow: integers to negative integer powers are not allowed: "
+                f"exponent={exponent}\nhint: cast the base with .float()"
+            )
         return PowScalar.apply(input, exponent)
-    if isinstance(input, (int, float)) and not isinstance(input, bool) \
-            and isinstance(exponent, Tensor):
+    if (
+        isinstance(input, (int, float))
+        and not isinstance(input, bool)
+        and isinstance(exponent, Tensor)
+    ):
         e = floating(exponent, "pow") if isinstance(input, float) else exponent
         return RPowScalar.apply(e, input)
     return _binary(Pow, input, exponent)
@@ -652,8 +707,10 @@ def _binary(op: type[Op], x: Any, y: Any, float_result: bool = False) -> Tensor:
 def _bool_arith(op: str) -> Exception:
     from crossgrad.core.errors import DTypeError
 
-    return DTypeError(f"{op}: not defined for bool tensors",
-                      hint="use logical_xor / logical_not, or cast with .int() first")
+    return DTypeError(
+        f"{op}: not defined for bool tensors",
+        hint="use logical_xor / logical_not, or cast with .int() first",
+    )
 
 
 # ====================================================================== comparisons, logic
@@ -695,12 +752,9 @@ def _truth(xp: Any, a: Any) -> Any:
     return a if dtypes.category_of(a.dtype) == dtypes.BOOL else a != 0
 
 
-logical_and = _compare("logical_and", lambda xp, a, b: xp.logical_and(_truth(xp, a),
-                                                                     _truth(xp, b)))
-logical_or = _compare("logical_or", lambda xp, a, b: xp.logical_or(_truth(xp, a),
-                                                                  _truth(xp, b)))
-logical_xor = _compare("logical_xor", lambda xp, a, b: xp.logical_xor(_truth(xp, a),
-                                                                     _truth(xp, b)))
+logical_and = _compare("logical_and", lambda xp, a, b: xp.logical_and(_truth(xp, a), _truth(xp, b)))
+logical_or = _compare("logical_or", lambda xp, a, b: xp.logical_or(_truth(xp, a), _truth(xp, b)))
+logical_xor = _compare("logical_xor", lambda xp, a, b: xp.logical_xor(_truth(xp, a), _truth(xp, b)))
 
 
 class LogicalNot(Compare):
@@ -725,8 +779,10 @@ def _bitwise(name: str, kernel: Any):  # type: ignore[no-untyped-def]
         if a.dtype.category == _FLOAT:
             from crossgrad.core.errors import DTypeError
 
-            raise DTypeError(f"{name}: not defined for floating tensors, received "
-                             f"dtype={a.dtype!r}", hint="use integer or bool tensors")
+            raise DTypeError(
+                f"{name}: not defined for floating tensors, received dtype={a.dtype!r}",
+                hint="use integer or bool tensors",
+            )
         if a._data.shape != b._data.shape:
             broadcast_shapes(name, a.shape, b.shape)
         return op.apply(a, b)
@@ -755,8 +811,10 @@ def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
     if input.dtype.category == _FLOAT:
         from crossgrad.core.errors import DTypeError
 
-        raise DTypeError(f"bitwise_not: not defined for floating tensors, received "
-                         f"dtype={input.dtype!r}", hint="use integer or bool tensors")
+        raise DTypeError(
+            f"bitwise_not: not defined for floating tensors, received dtype={input.dtype!r}",
+            hint="use integer or bool tensors",
+        )
     return BitwiseNot.apply(input)
 
 
@@ -779,8 +837,11 @@ class Where(Op):
         sa, sb = ctx.shapes
         _, na, nb = ctx.needs_input_grad
         zero = zeros_like_(g)
-        return (None, unbroadcast(where(c, g, zero), sa) if na else None,
-                unbroadcast(where(c, zero, g), sb) if nb else None)
+        return (
+            None,
+            unbroadcast(where(c, g, zero), sa) if na else None,
+            unbroadcast(where(c, zero, g), sb) if nb else None,
+        )
 
 
 def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
@@ -788,8 +849,11 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
     condition = expect_tensor(condition, "where", "condition")
     if condition.dtype is not dtypes.bool_:
         condition = condition != 0
-    a, b = _operands("where", input, other) if isinstance(input, Tensor) or isinstance(
-        other, Tensor) else _operands("where", as_tensor_like(input, condition), other)
+    a, b = (
+        _operands("where", input, other)
+        if isinstance(input, Tensor) or isinstance(other, Tensor)
+        else _operands("where", as_tensor_like(input, condition), other)
+    )
     broadcast_shapes("where", condition.shape, a.shape, b.shape)
     return Where.apply(condition, a, b)
 
@@ -827,8 +891,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     """Limit values to ``[min, max]``; the gradient passes where the input is inside."""
     input = expect_tensor(input, "clamp")
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given\n"
-                         "hint: pass min=, max= or both")
+        raise ValueError(
+            "clamp: at least one of min and max must be given\nhint: pass min=, max= or both"
+        )
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
@@ -850,4 +915,3 @@ def zeros_like_(t: Tensor) -> Tensor:
 
 def ones_like_(t: Tensor) -> Tensor:
     return Tensor._make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)
-

@@ -39,12 +39,27 @@ from crossgrad.ops.inplace import inplace
 from crossgrad.ops.shape import _view
 
 __all__ = [
-    "gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",
-    "take_along_dim", "index_put", "index_add", "index_fill",
+    "gather",
+    "scatter",
+    "scatter_add",
+    "index_select",
+    "masked_fill",
+    "masked_select",
+    "take_along_dim",
+    "index_put",
+    "index_add",
+    "index_fill",
 ]
 TENSOR_METHODS = [
-    *__all__, "__getitem__", "__setitem__", "masked_fill_", "scatter_", "scatter_add_",
-    "index_put_", "index_add_", "index_fill_",
+    *__all__,
+    "__getitem__",
+    "__setitem__",
+    "masked_fill_",
+    "scatter_",
+    "scatter_add_",
+    "index_put_",
+    "index_add_",
+    "index_fill_",
 ]
 
 
@@ -176,8 +191,10 @@ def _list_as_tuple(index: Any) -> bool:
     None or ... is a tuple of indices (``x[[[0, 1], [1, 2]]]`` is ``x[[0, 1], [1, 2]]``)."""
     if type(index) is not list or len(index) >= 32:
         return False
-    return any(isinstance(e, (list, tuple, slice, Tensor, np.ndarray)) or e is None
-               or e is Ellipsis for e in index)
+    return any(
+        isinstance(e, (list, tuple, slice, Tensor, np.ndarray)) or e is None or e is Ellipsis
+        for e in index
+    )
 
 
 def _classify(x: Tensor, item: Any, op: str) -> tuple[str, Any]:
@@ -194,8 +211,11 @@ def _classify(x: Tensor, item: Any, op: str) -> tuple[str, Any]:
     if isinstance(item, Tensor):
         category = item.dtype.category
         if category == dtypes.FLOATING:
-            raise DTypeError(f"{op}: tensors used as indices must be integer or bool, "
-                             f"received dtype={item.dtype!r}", hint="cast the index with .long()")
+            raise DTypeError(
+                f"{op}: tensors used as indices must be integer or bool, "
+                f"received dtype={item.dtype!r}",
+                hint="cast the index with .long()",
+            )
         if item.ndim == 0:
             value = item.item()
             return _python_bool(value, op) if category == dtypes.BOOL else ("int", int(value))
@@ -208,20 +228,26 @@ def _classify(x: Tensor, item: Any, op: str) -> tuple[str, Any]:
         if arr.size == 0 and arr.dtype.kind == "f":
             arr = arr.astype(np.int64)  # [] is an empty integer index, as in PyTorch
         if arr.dtype.kind == "b":
-            return ("mask", backend.asarray(arr, dtypes.bool_)) if arr.ndim else \
-                _python_bool(bool(arr), op)
+            return (
+                ("mask", backend.asarray(arr, dtypes.bool_))
+                if arr.ndim
+                else _python_bool(bool(arr), op)
+            )
         if arr.dtype.kind in "iu":
             if arr.ndim == 0:
                 return "int", int(arr)
             return "array", backend.asarray(arr, dtypes.int64)
-        raise DTypeError(f"{op}: arrays used as indices must be integer or bool, "
-                         f"received dtype={arr.dtype}", hint="cast the index to int64")
+        raise DTypeError(
+            f"{op}: arrays used as indices must be integer or bool, received dtype={arr.dtype}",
+            hint="cast the index to int64",
+        )
     try:
         return "int", operator.index(item)
     except TypeError:
         raise DTypeError(
             f"{op}: unsupported index item {item!r} of type {type(item).__name__}",
-            hint="index with ints, slices, None, ..., or integer / bool tensors") from None
+            hint="index with ints, slices, None, ..., or integer / bool tensors",
+        ) from None
 
 
 def _index_data(x: Tensor, index: Tensor, op: str) -> Any:
@@ -230,15 +256,18 @@ def _index_data(x: Tensor, index: Tensor, op: str) -> Any:
         raise BackendMismatchError(
             f"{op}: the index is on backend {index.backend!r} and the tensor on {x.backend!r}",
             hint=f"move the index with index.to({x.backend!r}); crossgrad never moves data "
-            "between backends silently")
+            "between backends silently",
+        )
     return index._data
 
 
 def _python_bool(value: bool, op: str) -> tuple[str, Any]:
     if value:
         return "new", None  # x[True] is x[None], as in PyTorch and NumPy
-    raise ShapeError(f"{op}: indexing with False selects nothing and is not supported",
-                     hint="for an empty result use x[None][:0]")
+    raise ShapeError(
+        f"{op}: indexing with False selects nothing and is not supported",
+        hint="for an empty result use x[None][:0]",
+    )
 
 
 def _expand_ellipsis(parts: list[tuple[str, Any]], ndim: int, op: str) -> list[tuple[str, Any]]:
@@ -249,18 +278,20 @@ def _expand_ellipsis(parts: list[tuple[str, Any]], ndim: int, op: str) -> list[t
         elif kind == "mask":
             consumed += value.ndim
     if consumed > ndim:
-        raise ShapeError(f"{op}: too many indices: {consumed} dims indexed, tensor.ndim={ndim}",
-                         hint="index at most one position per dim (use .item() for a 0-d "
-                         "tensor's value)")
+        raise ShapeError(
+            f"{op}: too many indices: {consumed} dims indexed, tensor.ndim={ndim}",
+            hint="index at most one position per dim (use .item() for a 0-d tensor's value)",
+        )
     ellipses = [i for i, (kind, _) in enumerate(parts) if kind == "ellipsis"]
     if len(ellipses) > 1:
-        raise ShapeError(f"{op}: an index can hold only one ellipsis (...), "
-                         f"received {len(ellipses)}", hint="keep one '...' and spell out the "
-                         "other dims with ':'")
+        raise ShapeError(
+            f"{op}: an index can hold only one ellipsis (...), received {len(ellipses)}",
+            hint="keep one '...' and spell out the other dims with ':'",
+        )
     fill = [("slice", slice(None))] * (ndim - consumed)
     if ellipses:
         at = ellipses[0]
-        return parts[:at] + fill + parts[at + 1:]
+        return parts[:at] + fill + parts[at + 1 :]
     return parts + fill
 
 
@@ -275,12 +306,14 @@ def _check_bounds(x: Tensor, parts: list[tuple[str, Any]], op: str) -> list[tupl
             out.append((kind, value))
             continue
         if kind == "mask":
-            covered = shape[dim:dim + value.ndim]
+            covered = shape[dim : dim + value.ndim]
             if tuple(value.shape) != covered:
                 raise ShapeError(
                     f"{op}: the boolean mask does not match the dims it indexes: "
                     f"mask.shape={tuple(value.shape)}, tensor.shape[{dim}:{dim + value.ndim}]"
-                    f"={covered}", hint="give a mask of exactly the indexed dims' shape")
+                    f"={covered}",
+                    hint="give a mask of exactly the indexed dims' shape",
+                )
             for arr in xp.nonzero(value):
                 out.append(("array", xp.astype(arr, xp.int64)))
             dim += value.ndim
@@ -293,8 +326,9 @@ def _check_bounds(x: Tensor, parts: list[tuple[str, Any]], op: str) -> list[tupl
         elif kind == "slice":
             out.append(("slice", _slice_bounds(value, size, op)))
         else:
-            out.append(("array", _check_array(x._backend, value, dim, size, op,
-                                              allow_negative=True)))
+            out.append(
+                ("array", _check_array(x._backend, value, dim, size, op, allow_negative=True))
+            )
         dim += 1
     return out
 
@@ -305,14 +339,15 @@ def _slice_bounds(s: slice, size: int, op: str) -> tuple[int, int, int]:
 
     start, stop, step = as_int(s.start), as_int(s.stop), as_int(s.step)
     if step is not None and step <= 0:
-        raise ShapeError(f"{op}: slice step must be positive, received step={step}",
-                         hint="PyTorch has no negative steps; index with a reversed index "
-                         "tensor instead, e.g. x[crossgrad.arange(n - 1, -1, -1)]")
+        raise ShapeError(
+            f"{op}: slice step must be positive, received step={step}",
+            hint="PyTorch has no negative steps; index with a reversed index "
+            "tensor instead, e.g. x[crossgrad.arange(n - 1, -1, -1)]",
+        )
     return slice(start, stop, step).indices(size)
 
 
-def _check_array(backend: Any, arr: Any, dim: int, size: int, op: str,
-                 allow_negative: bool) -> Any:
+def _check_array(backend: Any, arr: Any, dim: int, size: int, op: str, allow_negative: bool) -> Any:
     """Check index values against ``size`` (index values are data: they are read here)."""
     if any(n == 0 for n in arr.shape):
         return arr
@@ -334,8 +369,10 @@ def _out_of_bounds(op: str, index: int, dim: int, size: int, allow_negative: boo
     valid = f"-{size} to {size - 1}" if allow_negative else f"0 to {size - 1}"
     if size == 0:
         valid = "none: the dim is empty"
-    return ShapeError(f"{op}: index out of bounds: index={index}, dim={dim}, size={size}",
-                      hint=f"valid indices for dim {dim} are {valid}")
+    return ShapeError(
+        f"{op}: index out of bounds: index={index}, dim={dim}, size={size}",
+        hint=f"valid indices for dim {dim} are {valid}",
+    )
 
 
 def _basic_key(entries: list[tuple[str, Any]]) -> Key:
@@ -362,9 +399,11 @@ def _advanced_key(x: Tensor, entries: list[tuple[str, Any]], op: str) -> Key:
     try:
         block = broadcast_shapes(op, *shapes)
     except ShapeError:
-        raise ShapeError(f"{op}: index tensors cannot be broadcast together: "
-                         + ", ".join(f"shape={s}" for s in shapes),
-                         hint="give index tensors broadcastable shapes") from None
+        raise ShapeError(
+            f"{op}: index tensors cannot be broadcast together: "
+            + ", ".join(f"shape={s}" for s in shapes),
+            hint="give index tensors broadcastable shapes",
+        ) from None
     adjacent = at == list(range(at[0], at[-1] + 1))
     others = [rest[j] for j in range(len(rest)) if j not in at]
     if adjacent:
@@ -375,8 +414,9 @@ def _advanced_key(x: Tensor, entries: list[tuple[str, Any]], op: str) -> Key:
     axis = {i: a for a, i in enumerate(before)}
     first = len(before)
     axis.update({i: first + len(block) + a for a, i in enumerate(after)})
-    sizes = [_length(entries[i]) for i in before] + list(block) + \
-        [_length(entries[i]) for i in after]
+    sizes = (
+        [_length(entries[i]) for i in before] + list(block) + [_length(entries[i]) for i in after]
+    )
     ndim = len(sizes)
     if not any(kind == "int" for kind, _ in entries):
         # Without ints, NumPy's placement rules are PyTorch's: keep the slices (much faster).
@@ -447,16 +487,21 @@ def _values_for(x: Tensor, value: Any, shape: tuple[int, ...], op: str) -> Tenso
     extra = v.ndim - len(shape)
     if extra > 0 and all(n == 1 for n in v.shape[:extra]):
         v = v.reshape(v.shape[extra:])  # type: ignore[attr-defined]
-    if v.ndim > len(shape) or any(a != b and a != 1 for a, b in
-                                  zip(v.shape[::-1], shape[::-1])):
-        raise ShapeError(f"{op}: the value cannot be broadcast to the indexed shape: "
-                         f"value.shape={tuple(v.shape)}, indexed shape={shape}",
-                         hint="give a value of the indexed shape, or one that broadcasts to it")
+    if v.ndim > len(shape) or any(a != b and a != 1 for a, b in zip(v.shape[::-1], shape[::-1])):
+        raise ShapeError(
+            f"{op}: the value cannot be broadcast to the indexed shape: "
+            f"value.shape={tuple(v.shape)}, indexed shape={shape}",
+            hint="give a value of the indexed shape, or one that broadcasts to it",
+        )
     return cast(v, x.dtype)
 
 
-def index_put(input: Tensor, indices: Any, values: Any,  # noqa: A002 - PyTorch's name
-              accumulate: bool = False) -> Tensor:
+def index_put(
+    input: Tensor,
+    indices: Any,
+    values: Any,  # noqa: A002 - PyTorch's name
+    accumulate: bool = False,
+) -> Tensor:
     """``input`` with ``values`` written at ``input[indices]`` (added when ``accumulate``).
 
     >>> import crossgrad
@@ -491,8 +536,10 @@ def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False
 def _index_tensor(index: Any, op: str, name: str = "index") -> Tensor:
     index = expect_tensor(index, op, name)
     if index.dtype.category != dtypes.INTEGER:
-        raise DTypeError(f"{op}: {name} must be an integer tensor, received dtype={index.dtype!r}",
-                         hint=f"cast it with {name}.long()")
+        raise DTypeError(
+            f"{op}: {name} must be an integer tensor, received dtype={index.dtype!r}",
+            hint=f"cast it with {name}.long()",
+        )
     return index
 
 
@@ -509,28 +556,39 @@ def _along_dim_key(input: Tensor, dim: int, index: Tensor, op: str) -> tuple[Any
         if d == dim:
             key.append(data)
         else:
-            key.append(xp.reshape(_arange(backend, length), (1,) * d + (length,)
-                                  + (1,) * (n - d - 1)))
+            key.append(
+                xp.reshape(_arange(backend, length), (1,) * d + (length,) + (1,) * (n - d - 1))
+            )
     return tuple(key)
 
 
-def _check_index_shape(op: str, input: Tensor, dim: int, index: Tensor,  # noqa: A002
-                       src: Tensor | None = None) -> None:
+def _check_index_shape(
+    op: str,
+    input: Tensor,
+    dim: int,
+    index: Tensor,  # noqa: A002
+    src: Tensor | None = None,
+) -> None:
     if index.ndim != input.ndim:
-        raise ShapeError(f"{op}: index must have as many dims as input: "
-                         f"index.shape={index.shape}, input.shape={input.shape}",
-                         hint="reshape the index (e.g. unsqueeze) to the input's number of dims")
+        raise ShapeError(
+            f"{op}: index must have as many dims as input: "
+            f"index.shape={index.shape}, input.shape={input.shape}",
+            hint="reshape the index (e.g. unsqueeze) to the input's number of dims",
+        )
     for d, n in enumerate(index.shape):
         if d != dim and n > input.shape[d]:
-            raise ShapeError(f"{op}: index is larger than input in dim {d}: "
-                             f"index.shape={index.shape}, input.shape={input.shape}",
-                             hint=f"index.shape[d] <= input.shape[d] for every d != dim={dim}")
+            raise ShapeError(
+                f"{op}: index is larger than input in dim {d}: "
+                f"index.shape={index.shape}, input.shape={input.shape}",
+                hint=f"index.shape[d] <= input.shape[d] for every d != dim={dim}",
+            )
     if src is None:
         return
     if src.ndim != index.ndim or any(n > s for n, s in zip(index.shape, src.shape)):
-        raise ShapeError(f"{op}: index is larger than src: index.shape={index.shape}, "
-                         f"src.shape={src.shape}",
-                         hint="src needs as many dims as index and at least its size in each")
+        raise ShapeError(
+            f"{op}: index is larger than src: index.shape={index.shape}, src.shape={src.shape}",
+            hint="src needs as many dims as index and at least its size in each",
+        )
 
 
 def _leading_block(src: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -568,8 +626,13 @@ def _scatter_src(input: Tensor, src: Any, index: Tensor, op: str) -> Tensor:  # 
     return as_tensor_like(src, input, input.dtype)
 
 
-def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None,  # noqa: A002
-            value: Any = None) -> Tensor:
+def scatter(
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    src: Any = None,  # noqa: A002
+    value: Any = None,
+) -> Tensor:
     """``input`` with ``src`` (a tensor or a number) written along ``dim`` at ``index``.
 
     >>> import crossgrad
@@ -581,8 +644,10 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None,  # noqa: A0
     if src is None:
         src = value
     if src is None:
-        raise TypeError("scatter: give src (a tensor) or value (a number)\n"
-                        "hint: scatter(input, dim, index, src)")
+        raise TypeError(
+            "scatter: give src (a tensor) or value (a number)\n"
+            "hint: scatter(input, dim, index, src)"
+        )
     dim = normalize_dim(dim, input.ndim, "scatter")
     if input.ndim == 0:
         src = _as_1d(src) if isinstance(src, Tensor) else src
@@ -610,19 +675,25 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
     return IndexPutAdd.apply(input, _scatter_src(input, src, index, "scatter_add"), key)
 
 
-def _select_key(input: Tensor, dim: int, index: Tensor, op: str  # noqa: A002
-                ) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+def _select_key(
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    op: str,  # noqa: A002
+) -> tuple[tuple[Any, ...], tuple[int, ...]]:
     """The key of ``input.index_select(dim, index)`` and the indexed shape."""
     if index.ndim > 1:
-        raise ShapeError(f"{op}: index must be 1-D, received index.shape={index.shape}",
-                         hint="flatten the index with index.reshape(-1)")
+        raise ShapeError(
+            f"{op}: index must be 1-D, received index.shape={index.shape}",
+            hint="flatten the index with index.reshape(-1)",
+        )
     index = _as_1d(index)
     size = input.shape[dim]
     backend = input._backend
     data = _index_data(input, index, op)
     data = _check_array(backend, data, dim, size, op, allow_negative=False)
     key = (slice(None),) * dim + (data,)
-    shape = input.shape[:dim] + index.shape + input.shape[dim + 1:]
+    shape = input.shape[:dim] + index.shape + input.shape[dim + 1 :]
     return key, shape
 
 
@@ -643,8 +714,13 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     return GetItem.apply(input, key)
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor,  # noqa: A002
-              alpha: Any = 1) -> Tensor:
+def index_add(
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    source: Tensor,  # noqa: A002
+    alpha: Any = 1,
+) -> Tensor:
     """``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeats accumulate)."""
     input = expect_tensor(input, "index_add")
     index = _index_tensor(index, "index_add")
@@ -652,9 +728,11 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor,  # noqa: A
     dim = normalize_dim(dim, max(input.ndim, 1), "index_add")
     key, shape = _select_key(_as_1d(input), dim, index, "index_add")
     if _as_1d(source).shape != shape:
-        raise ShapeError(f"index_add: source must have the indexed shape: "
-                         f"source.shape={source.shape}, expected {shape}",
-                         hint="source.shape[dim] must be len(index), other dims as input's")
+        raise ShapeError(
+            f"index_add: source must have the indexed shape: "
+            f"source.shape={source.shape}, expected {shape}",
+            hint="source.shape[dim] must be len(index), other dims as input's",
+        )
     if alpha != 1:
         source = source * alpha
     values = cast(_as_1d(source), input.dtype)
@@ -668,8 +746,11 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     dim = normalize_dim(dim, max(input.ndim, 1), "index_fill")
     key, shape = _select_key(_as_1d(input), dim, index, "index_fill")
     if isinstance(value, Tensor) and value.ndim != 0:
-        raise ShapeError(f"index_fill: value must be a number or a 0-d tensor, received "
-                         f"value.shape={value.shape}", hint="pass value.reshape(()) or a number")
+        raise ShapeError(
+            f"index_fill: value must be a number or a 0-d tensor, received "
+            f"value.shape={value.shape}",
+            hint="pass value.reshape(()) or a number",
+        )
     values = cast(as_tensor_like(value, input), input.dtype)
     return IndexPut.apply(_as_1d(input), values, key).reshape(input.shape)  # type: ignore
 
@@ -689,13 +770,17 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     if dim is None:
         return gather(input.reshape(-1), 0, indices.reshape(-1))  # type: ignore[attr-defined]
     if input.ndim != indices.ndim:
-        raise ShapeError(f"take_along_dim: input and indices need the same number of dims: "
-                         f"input.shape={input.shape}, indices.shape={indices.shape}",
-                         hint="unsqueeze indices (or pass dim=None for flat indices)")
+        raise ShapeError(
+            f"take_along_dim: input and indices need the same number of dims: "
+            f"input.shape={input.shape}, indices.shape={indices.shape}",
+            hint="unsqueeze indices (or pass dim=None for flat indices)",
+        )
     dim = normalize_dim(dim, input.ndim, "take_along_dim")
-    others = broadcast_shapes("take_along_dim",
-                              tuple(1 if d == dim else n for d, n in enumerate(input.shape)),
-                              tuple(1 if d == dim else n for d, n in enumerate(indices.shape)))
+    others = broadcast_shapes(
+        "take_along_dim",
+        tuple(1 if d == dim else n for d, n in enumerate(input.shape)),
+        tuple(1 if d == dim else n for d, n in enumerate(indices.shape)),
+    )
     in_shape = tuple(input.shape[d] if d == dim else n for d, n in enumerate(others))
     idx_shape = tuple(indices.shape[d] if d == dim else n for d, n in enumerate(others))
     return gather(input.expand(in_shape), dim, indices.expand(idx_shape))  # type: ignore
@@ -707,8 +792,10 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 def _mask(mask: Any, op: str) -> Tensor:
     mask = expect_tensor(mask, op, "mask")
     if mask.dtype is not dtypes.bool_:
-        raise DTypeError(f"{op}: mask must be a bool tensor, received dtype={mask.dtype!r}",
-                         hint="compare to get one (x > 0), or cast with mask.bool()")
+        raise DTypeError(
+            f"{op}: mask must be a bool tensor, received dtype={mask.dtype!r}",
+            hint="compare to get one (x > 0), or cast with mask.bool()",
+        )
     return mask
 
 
@@ -723,12 +810,17 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
     input = expect_tensor(input, "masked_fill")
     mask = _mask(mask, "masked_fill")
     if broadcast_shapes("masked_fill", input.shape, mask.shape) != input.shape:
-        raise ShapeError(f"masked_fill: the mask must broadcast to the input's shape: "
-                         f"mask.shape={mask.shape}, input.shape={input.shape}",
-                         hint="the mask may have fewer or size-1 dims, never larger ones")
+        raise ShapeError(
+            f"masked_fill: the mask must broadcast to the input's shape: "
+            f"mask.shape={mask.shape}, input.shape={input.shape}",
+            hint="the mask may have fewer or size-1 dims, never larger ones",
+        )
     if isinstance(value, Tensor) and value.ndim != 0:
-        raise ShapeError(f"masked_fill: value must be a number or a 0-d tensor, received "
-                         f"value.shape={value.shape}", hint="use where(mask, value, input)")
+        raise ShapeError(
+            f"masked_fill: value must be a number or a 0-d tensor, received "
+            f"value.shape={value.shape}",
+            hint="use where(mask, value, input)",
+        )
     value = cast(as_tensor_like(value, input), input.dtype)
     return ew.where(mask, value, input)
 
@@ -749,8 +841,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
     return inplace(self, "masked_fill_", lambda a: masked_fill(a, mask, value))
 
 
-def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None
-             ) -> Tensor:
+def scatter_(self: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = None) -> Tensor:
     """In-place ``scatter``."""
     return inplace(self, "scatter_", lambda a: scatter(a, dim, index, src, value))
 
@@ -760,8 +851,7 @@ def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     return inplace(self, "scatter_add_", lambda a: scatter_add(a, dim, index, src))
 
 
-def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, alpha: Any = 1
-               ) -> Tensor:
+def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, alpha: Any = 1) -> Tensor:
     """In-place ``index_add``."""
     return inplace(self, "index_add_", lambda a: index_add(a, dim, index, source, alpha))
 

@@ -34,17 +34,21 @@ def _update(self: Tensor, op: str, how: str, other: Any, alpha: Any = 1) -> Tens
     """
     recording = grad_mode.state.enabled
     if isinstance(other, Tensor):
-        if (other._backend is not self._backend or other.dtype is not self.dtype
-                or (recording and (self._requires_grad or other._requires_grad))
-                or not _fits(other._data.shape, self._data.shape)):
+        if (
+            other._backend is not self._backend
+            or other.dtype is not self.dtype
+            or (recording and (self._requires_grad or other._requires_grad))
+            or not _fits(other._data.shape, self._data.shape)
+        ):
             return None
         value = other._data if alpha == 1 else other._data * alpha
     elif type(other) in (int, float) and type(alpha) in (int, float):
         category = self.dtype.category
         if recording and self._requires_grad:
             return None
-        if category != dtypes.FLOATING and (category == dtypes.BOOL or how == "div"
-                                            or float in (type(other), type(alpha))):
+        if category != dtypes.FLOATING and (
+            category == dtypes.BOOL or how == "div" or float in (type(other), type(alpha))
+        ):
             return None
         value = other * alpha
     else:
@@ -103,11 +107,14 @@ def zero_(self: Tensor) -> Tensor:
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Fill with ``value`` in place (a number, or a one-element tensor it is differentiable in)."""
     if isinstance(value, Tensor):
-        return inplace(self, "fill_", lambda a: cast(value.reshape(()).expand(self.shape),
-                                                      self.dtype))
+        return inplace(
+            self, "fill_", lambda a: cast(value.reshape(()).expand(self.shape), self.dtype)
+        )
     self._check_inplace("fill_")
-    return self._rebind(Tensor._make(self._backend.full(self._data.shape, value, self.dtype),
-                                     self._backend), "fill_")
+    return self._rebind(
+        Tensor._make(self._backend.full(self._data.shape, value, self.dtype), self._backend),
+        "fill_",
+    )
 
 
 def copy_(self: Tensor, src: Any) -> Tensor:

@@ -62,8 +62,10 @@ def _operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     x = expect_tensor(x, op, "x")
     y = expect_tensor(y, op, "y")
     if x.ndim == 0 or y.ndim == 0:
-        raise ShapeError(f"{op}: both operands need at least 1 dim: x.shape={x.shape}, "
-                         f"y.shape={y.shape}", hint="use * to multiply by a 0-d tensor")
+        raise ShapeError(
+            f"{op}: both operands need at least 1 dim: x.shape={x.shape}, y.shape={y.shape}",
+            hint="use * to multiply by a 0-d tensor",
+        )
     want = dtypes.result_type(x, y)
     if want is dtypes.bool_:
         raise DTypeError(f"{op}: not defined for bool tensors", hint="cast with .int() or .float()")
@@ -75,7 +77,8 @@ def _inner_mismatch(op: str, x: Tensor, y: Tensor) -> ShapeError:
     return ShapeError(
         f"{op}: inner dimensions differ: x.shape={x.shape}, y.shape={y.shape}",
         hint=f"x.shape[-1] ({x.shape[-1]}) must equal {name} ({k}); "
-        "transpose or reshape one operand")
+        "transpose or reshape one operand",
+    )
 
 
 def _matmul(op: str, x: Tensor, y: Tensor) -> Tensor:
@@ -124,8 +127,10 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Product of two matrices (2-D only; use ``matmul`` for batches and vectors)."""
     x, y = _operands("mm", input, mat2)
     if x.ndim != 2 or y.ndim != 2:
-        raise ShapeError(f"mm: expected 2-D tensors, received x.shape={x.shape}, "
-                         f"y.shape={y.shape}", hint="use matmul (or bmm) for other ranks")
+        raise ShapeError(
+            f"mm: expected 2-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
+            hint="use matmul (or bmm) for other ranks",
+        )
     return _matmul("mm", x, y)
 
 
@@ -133,11 +138,15 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched product of 3-D tensors with equal batch sizes (no broadcasting)."""
     x, y = _operands("bmm", input, mat2)
     if x.ndim != 3 or y.ndim != 3:
-        raise ShapeError(f"bmm: expected 3-D tensors, received x.shape={x.shape}, "
-                         f"y.shape={y.shape}", hint="use matmul for other ranks")
+        raise ShapeError(
+            f"bmm: expected 3-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
+            hint="use matmul for other ranks",
+        )
     if x.shape[0] != y.shape[0]:
-        raise ShapeError(f"bmm: batch sizes differ: x.shape={x.shape}, y.shape={y.shape}",
-                         hint="bmm does not broadcast; use matmul, or expand the batch dim")
+        raise ShapeError(
+            f"bmm: batch sizes differ: x.shape={x.shape}, y.shape={y.shape}",
+            hint="bmm does not broadcast; use matmul, or expand the batch dim",
+        )
     return _matmul("bmm", x, y)
 
 
@@ -145,8 +154,10 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Product of a matrix and a vector."""
     x, y = _operands("mv", input, vec)
     if x.ndim != 2 or y.ndim != 1:
-        raise ShapeError(f"mv: expected a 2-D and a 1-D tensor, received x.shape={x.shape}, "
-                         f"y.shape={y.shape}", hint="use matmul for other ranks")
+        raise ShapeError(
+            f"mv: expected a 2-D and a 1-D tensor, received x.shape={x.shape}, y.shape={y.shape}",
+            hint="use matmul for other ranks",
+        )
     return _matmul("mv", x, y)
 
 
@@ -159,11 +170,15 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     """
     x, y = _operands("dot", input, tensor)
     if x.ndim != 1 or y.ndim != 1:
-        raise ShapeError(f"dot: expected 1-D tensors, received x.shape={x.shape}, "
-                         f"y.shape={y.shape}", hint="use matmul, or flatten with reshape(-1)")
+        raise ShapeError(
+            f"dot: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
+            hint="use matmul, or flatten with reshape(-1)",
+        )
     if x.shape != y.shape:
-        raise ShapeError(f"dot: sizes differ: x.shape={x.shape}, y.shape={y.shape}",
-                         hint="both vectors need the same length")
+        raise ShapeError(
+            f"dot: sizes differ: x.shape={x.shape}, y.shape={y.shape}",
+            hint="both vectors need the same length",
+        )
     return _matmul("dot", x, y)
 
 
@@ -171,8 +186,10 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     """Outer product of two 1-D tensors: ``out[i, j] = x[i] * y[j]``."""
     x, y = _operands("outer", input, vec2)
     if x.ndim != 1 or y.ndim != 1:
-        raise ShapeError(f"outer: expected 1-D tensors, received x.shape={x.shape}, "
-                         f"y.shape={y.shape}", hint="flatten with reshape(-1) first")
+        raise ShapeError(
+            f"outer: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
+            hint="flatten with reshape(-1) first",
+        )
     return x.reshape(x.shape[0], 1) * y.reshape(1, y.shape[0])  # type: ignore[attr-defined]
 
 
@@ -255,8 +272,9 @@ def einsum(equation: str, *operands: Any) -> Tensor:
             elif n not in (1, sizes[c]):
                 raise ShapeError(
                     f"einsum: subscript {c!r} has sizes {sizes[c]} and {n}: operand {i} "
-                    f"has shape={t.shape} for subscripts {s!r}", hint="sizes of one subscript "
-                    "must match (or be 1, to broadcast)")
+                    f"has shape={t.shape} for subscripts {s!r}",
+                    hint="sizes of one subscript must match (or be 1, to broadcast)",
+                )
     tensors = [t.expand(tuple(sizes[c] for c in s)) for s, t in zip(ins, tensors)]  # type: ignore
     if tensors:
         want = dtypes.result_type(*tensors)
@@ -269,36 +287,46 @@ def _parse(equation: str, ndims: list[int]) -> tuple[list[str], str]:
     eq = equation.replace(" ", "")
     lhs, arrow, out = eq.partition("->")
     if "->" in out:
-        raise ShapeError(f"einsum: more than one '->' in equation={equation!r}",
-                         hint="write inputs, one '->', then the output: 'ij,jk->ik'")
+        raise ShapeError(
+            f"einsum: more than one '->' in equation={equation!r}",
+            hint="write inputs, one '->', then the output: 'ij,jk->ik'",
+        )
     terms = lhs.split(",")
     if len(terms) != len(ndims):
-        raise ShapeError(f"einsum: the equation has {len(terms)} operand(s) but "
-                         f"{len(ndims)} were given: equation={equation!r}",
-                         hint="give one comma-separated term per operand")
+        raise ShapeError(
+            f"einsum: the equation has {len(terms)} operand(s) but "
+            f"{len(ndims)} were given: equation={equation!r}",
+            hint="give one comma-separated term per operand",
+        )
     for term in [*terms, out]:
         bad = sorted(set(term.replace("...", "")) - set(_LETTERS))
         if bad or term.count("...") > 1:
-            raise ShapeError(f"einsum: invalid subscripts {term!r} in equation={equation!r}",
-                             hint="use letters a-z, A-Z and at most one '...' per term")
+            raise ShapeError(
+                f"einsum: invalid subscripts {term!r} in equation={equation!r}",
+                hint="use letters a-z, A-Z and at most one '...' per term",
+            )
     used = set(lhs.replace("...", "").replace(",", ""))
     fresh = [c for c in _LETTERS if c not in used]
     ellipsis_ndim = 0
     for i, (term, ndim) in enumerate(zip(terms, ndims)):
         named = len(term.replace("...", ""))
         if named > ndim or ("..." not in term and named != ndim):
-            raise ShapeError(f"einsum: operand {i} has {ndim} dims but subscripts {term!r}",
-                             hint="give one subscript per dim, or '...' for the leading ones")
+            raise ShapeError(
+                f"einsum: operand {i} has {ndim} dims but subscripts {term!r}",
+                hint="give one subscript per dim, or '...' for the leading ones",
+            )
         if "..." in term:
             ellipsis_ndim = max(ellipsis_ndim, ndim - named)
     if ellipsis_ndim > len(fresh):
-        raise ShapeError("einsum: too many dims under '...' for the letters left",
-                         hint="name some dims explicitly")
+        raise ShapeError(
+            "einsum: too many dims under '...' for the letters left",
+            hint="name some dims explicitly",
+        )
     ell = "".join(fresh[:ellipsis_ndim])
     ins = []
     for term, ndim in zip(terms, ndims):
         k = ndim - len(term.replace("...", ""))
-        ins.append(term.replace("...", ell[len(ell) - k:] if k else ""))
+        ins.append(term.replace("...", ell[len(ell) - k :] if k else ""))
     if not arrow:
         counts = {c: lhs.count(c) for c in used}
         out = ell + "".join(sorted(c for c, n in counts.items() if n == 1))
@@ -306,12 +334,15 @@ def _parse(equation: str, ndims: list[int]) -> tuple[list[str], str]:
         out = out.replace("...", ell)
         for c in out:
             if c not in used and c not in ell:
-                raise ShapeError(f"einsum: output subscript {c!r} appears in no input: "
-                                 f"equation={equation!r}",
-                                 hint="every output subscript must appear in some input")
+                raise ShapeError(
+                    f"einsum: output subscript {c!r} appears in no input: equation={equation!r}",
+                    hint="every output subscript must appear in some input",
+                )
             if out.count(c) > 1:
-                raise ShapeError(f"einsum: output subscript {c!r} appears twice: "
-                                 f"equation={equation!r}", hint="list each output subscript once")
+                raise ShapeError(
+                    f"einsum: output subscript {c!r} appears twice: equation={equation!r}",
+                    hint="list each output subscript once",
+                )
     return ins, out
 
 
@@ -327,9 +358,11 @@ def _diagonal(t: Tensor, subscripts: str) -> Tensor:
         at = [i for i, s in enumerate(current) if s == c]
         sizes = {t.shape[i] for i in at}
         if len(sizes) > 1:
-            raise ShapeError(f"einsum: repeated subscript {c!r} on dims of different sizes: "
-                             f"shape={t.shape}, subscripts={subscripts!r}",
-                             hint="a diagonal needs equal sizes")
+            raise ShapeError(
+                f"einsum: repeated subscript {c!r} on dims of different sizes: "
+                f"shape={t.shape}, subscripts={subscripts!r}",
+                hint="a diagonal needs equal sizes",
+            )
         rest = [i for i in range(len(current)) if i not in at]
         t = t.permute(*at, *rest)  # type: ignore[attr-defined]
         diag = np.arange(t.shape[0])

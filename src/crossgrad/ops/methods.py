@@ -28,8 +28,11 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     if kwargs:
         raise TypeError(f"to: unexpected arguments {sorted(kwargs)}")
     for a in args:
-        if isinstance(a, dtypes.DType) or a in (float, int, bool) or (
-                isinstance(a, str) and a in dtypes.BY_NAME):
+        if (
+            isinstance(a, dtypes.DType)
+            or a in (float, int, bool)
+            or (isinstance(a, str) and a in dtypes.BY_NAME)
+        ):
             target_dtype = a
         elif isinstance(a, Tensor):
             target_dtype, target_backend = a.dtype, a._backend
@@ -95,19 +98,35 @@ def _reflected(fn: Any):  # type: ignore[no-untyped-def]
 
 def _operators() -> dict[str, Any]:
     return {
-        "__add__": ew.add, "__radd__": _reflected(ew.add),
-        "__sub__": ew.sub, "__rsub__": _reflected(ew.sub),
-        "__mul__": ew.mul, "__rmul__": _reflected(ew.mul),
-        "__truediv__": ew.div, "__rtruediv__": _reflected(ew.div),
-        "__floordiv__": ew.floor_divide, "__rfloordiv__": _reflected(ew.floor_divide),
-        "__mod__": ew.remainder, "__rmod__": _reflected(ew.remainder),
-        "__pow__": ew.pow, "__rpow__": _reflected(ew.pow),
-        "__neg__": ew.neg, "__pos__": lambda self: self, "__abs__": ew.abs,
-        "__eq__": ew.eq, "__ne__": ew.ne, "__lt__": ew.lt, "__le__": ew.le,
-        "__gt__": ew.gt, "__ge__": ew.ge,
-        "__and__": ew.bitwise_and, "__rand__": _reflected(ew.bitwise_and),
-        "__or__": ew.bitwise_or, "__ror__": _reflected(ew.bitwise_or),
-        "__xor__": ew.bitwise_xor, "__rxor__": _reflected(ew.bitwise_xor),
+        "__add__": ew.add,
+        "__radd__": _reflected(ew.add),
+        "__sub__": ew.sub,
+        "__rsub__": _reflected(ew.sub),
+        "__mul__": ew.mul,
+        "__rmul__": _reflected(ew.mul),
+        "__truediv__": ew.div,
+        "__rtruediv__": _reflected(ew.div),
+        "__floordiv__": ew.floor_divide,
+        "__rfloordiv__": _reflected(ew.floor_divide),
+        "__mod__": ew.remainder,
+        "__rmod__": _reflected(ew.remainder),
+        "__pow__": ew.pow,
+        "__rpow__": _reflected(ew.pow),
+        "__neg__": ew.neg,
+        "__pos__": lambda self: self,
+        "__abs__": ew.abs,
+        "__eq__": ew.eq,
+        "__ne__": ew.ne,
+        "__lt__": ew.lt,
+        "__le__": ew.le,
+        "__gt__": ew.gt,
+        "__ge__": ew.ge,
+        "__and__": ew.bitwise_and,
+        "__rand__": _reflected(ew.bitwise_and),
+        "__or__": ew.bitwise_or,
+        "__ror__": _reflected(ew.bitwise_or),
+        "__xor__": ew.bitwise_xor,
+        "__rxor__": _reflected(ew.bitwise_xor),
         "__invert__": ew.bitwise_not,
     }
 
@@ -126,7 +145,12 @@ def install() -> None:
     Tensor.to = to  # type: ignore[attr-defined]
     Tensor.clone = clone  # type: ignore[attr-defined]
     Tensor.type_as = lambda self, other: cast(self, other.dtype)  # type: ignore[attr-defined]
-    for name, d in (("float", dtypes.float32), ("double", dtypes.float64),
-                    ("half", dtypes.float16), ("long", dtypes.int64), ("int", dtypes.int32),
-                    ("bool", dtypes.bool_)):
+    for name, d in (
+        ("float", dtypes.float32),
+        ("double", dtypes.float64),
+        ("half", dtypes.float16),
+        ("long", dtypes.int64),
+        ("int", dtypes.int32),
+        ("bool", dtypes.bool_),
+    ):
         setattr(Tensor, name, _converter(d))

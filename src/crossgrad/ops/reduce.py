@@ -29,8 +29,22 @@ from crossgrad.ops.creation import arange
 from crossgrad.ops.shape import flip, unsqueeze
 
 __all__ = [
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "cumsum", "all", "any",
+    "sum",
+    "mean",
+    "prod",
+    "max",
+    "min",
+    "amax",
+    "amin",
+    "argmax",
+    "argmin",
+    "var",
+    "std",
+    "logsumexp",
+    "norm",
+    "cumsum",
+    "all",
+    "any",
 ]
 TENSOR_METHODS = [*__all__, "sum_to_size"]
 
@@ -67,8 +81,7 @@ def _keepdim(g: Tensor, dims: tuple[int, ...], keepdim: bool) -> Tensor:
     return g.reshape(tuple(kept))  # type: ignore[attr-defined]
 
 
-def _expand_back(g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...],
-                 keepdim: bool) -> Tensor:
+def _expand_back(g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced ``dims`` of ``shape``."""
     return _keepdim(g, dims, keepdim).expand(shape)  # type: ignore[attr-defined]
 
@@ -79,8 +92,10 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 
 def _needs_float(op: str, input: Tensor) -> Tensor:  # noqa: A002
     if input.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"{op}: needs a floating tensor, received dtype={input.dtype!r}",
-                         hint="cast first with .float() or .double()")
+        raise DTypeError(
+            f"{op}: needs a floating tensor, received dtype={input.dtype!r}",
+            hint="cast first with .float() or .double()",
+        )
     return input
 
 
@@ -125,8 +140,12 @@ class Sum(Op):
         return _expand_back(g, shape, dims, keepdim), None, None, None
 
 
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False,  # noqa: A001, A002
-        dtype: Any = None) -> Tensor:
+def sum(
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,  # noqa: A001, A002
+    dtype: Any = None,
+) -> Tensor:
     """Sum over ``dim`` (all dims when None); bool and integer sums give int64.
 
     >>> import crossgrad
@@ -138,13 +157,19 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False,  # noqa: A001, A0
     return Sum.apply(input, dims, keepdim, _int64_if_integral(input))
 
 
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False,  # noqa: A002
-         dtype: Any = None) -> Tensor:
+def mean(
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     """Mean over ``dim`` (all dims when None); floating inputs only, as in PyTorch."""
     input = _with_dtype(expect_tensor(input, "mean"), dtype)
     if input.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"mean: needs a floating tensor, received dtype={input.dtype!r}",
-                         hint="cast first with .float(), or pass dtype=crossgrad.float32")
+        raise DTypeError(
+            f"mean: needs a floating tensor, received dtype={input.dtype!r}",
+            hint="cast first with .float(), or pass dtype=crossgrad.float32",
+        )
     dims = _reduce_dims(input, dim, "mean")
     # An empty mean is 0/0 = nan, as in PyTorch.
     return Sum.apply(input, dims, keepdim, None) / _count(input.shape, dims)
@@ -161,9 +186,11 @@ def sum_to_size(self: Tensor, *size: Any) -> Tensor:
     shape = self.shape
     lead = len(shape) - len(target)
     if lead < 0 or builtins.any(t not in (s, 1) for t, s in zip(target, shape[lead:])):
-        raise ShapeError(f"sum_to_size: size={target} is not expandable to the tensor's "
-                         f"shape={shape}", hint="each size must equal the tensor's trailing "
-                         "size or be 1, with no more dims than the tensor")
+        raise ShapeError(
+            f"sum_to_size: size={target} is not expandable to the tensor's shape={shape}",
+            hint="each size must equal the tensor's trailing "
+            "size or be 1, with no more dims than the tensor",
+        )
     return unbroadcast(self, target)
 
 
@@ -184,8 +211,12 @@ class Prod(Op):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         (x,) = ctx.saved_tensors
         dims, keepdim = ctx.meta
-        return _expand_back(g, x.shape, dims, keepdim) * _product_of_others(x, dims), \
-            None, None, None
+        return (
+            _expand_back(g, x.shape, dims, keepdim) * _product_of_others(x, dims),
+            None,
+            None,
+            None,
+        )
 
 
 def _product_of_others(x: Tensor, dims: tuple[int, ...]) -> Tensor:
@@ -208,8 +239,12 @@ def _product_of_others(x: Tensor, dims: tuple[int, ...]) -> Tensor:
     return ew.where(is_zero, nonzeros * other_zeros, at_nonzero)
 
 
-def prod(input: Tensor, dim: Any = None, keepdim: bool = False,  # noqa: A002
-         dtype: Any = None) -> Tensor:
+def prod(
+    input: Tensor,
+    dim: Any = None,
+    keepdim: bool = False,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     """Multiply over ``dim`` (all dims when None); bool and integer products give int64.
 
     >>> import crossgrad
@@ -305,8 +340,7 @@ class MaxDim(Op):
     """
 
     name = "max_dim"
-    kernel = staticmethod(lambda xp, x, dim, keepdim: _select_along(xp, x, dim, keepdim,
-                                                                     xp.argmax))
+    kernel = staticmethod(lambda xp, x, dim, keepdim: _select_along(xp, x, dim, keepdim, xp.argmax))
 
     @staticmethod
     def forward(ctx: Node, x: Any, dim: int, keepdim: bool) -> Any:
@@ -324,12 +358,12 @@ class MaxDim(Op):
 
 class MinDim(MaxDim):
     name = "min_dim"
-    kernel = staticmethod(lambda xp, x, dim, keepdim: _select_along(xp, x, dim, keepdim,
-                                                                     xp.argmin))
+    kernel = staticmethod(lambda xp, x, dim, keepdim: _select_along(xp, x, dim, keepdim, xp.argmin))
 
 
-def _put_along_dim(g: Tensor, indices: Tensor, shape: tuple[int, ...], dim: int,
-                   keepdim: bool) -> Tensor:
+def _put_along_dim(
+    g: Tensor, indices: Tensor, shape: tuple[int, ...], dim: int, keepdim: bool
+) -> Tensor:
     """A tensor of ``shape`` holding ``g`` at ``indices`` along ``dim`` and 0 elsewhere."""
     if not shape:
         return g
@@ -344,8 +378,7 @@ def _max_or_min(op: str, input: Tensor, dim: Any, keepdim: bool) -> Any:  # noqa
     if isinstance(dim, Tensor):  # max(a, b): PyTorch's elementwise overload
         return ew.maximum(input, dim) if op == "max" else ew.minimum(input, dim)
     input = expect_tensor(input, op)
-    whole, along, result = (Amax, MaxDim, MaxResult) if op == "max" else \
-        (Amin, MinDim, MinResult)
+    whole, along, result = (Amax, MaxDim, MaxResult) if op == "max" else (Amin, MinDim, MinResult)
     if dim is None:
         _check_nonempty(op, input, tuple(range(input.ndim)))
         return whole.apply(input, _reduce_dims(input, None, op), False)
@@ -432,8 +465,7 @@ class Var(Op):
         return xp.var(x, axis=dims, correction=correction, keepdims=keepdim)
 
     @staticmethod
-    def forward(ctx: Node, x: Any, dims: tuple[int, ...], correction: float,
-                keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
         ctx.save_for_backward(x)
         ctx.meta = (dims, correction, keepdim)
         return ctx.call(x, dims, correction, keepdim)
@@ -444,8 +476,9 @@ class Var(Op):
         return _var_backward(g, x, *ctx.meta), None, None, None
 
 
-def _var_backward(g: Tensor, x: Tensor, dims: tuple[int, ...], correction: float,
-                  keepdim: bool) -> Tensor:
+def _var_backward(
+    g: Tensor, x: Tensor, dims: tuple[int, ...], correction: float, keepdim: bool
+) -> Tensor:
     """d var / dx = 2 (x - mean) / (N - correction), times the incoming gradient."""
     dof = builtins.max(_count(x.shape, dims) - correction, 0)
     scale = 2.0 / dof if dof else math.inf  # as the forward: var is inf (or nan) then
@@ -461,8 +494,7 @@ class Std(Op):
         return xp.std(x, axis=dims, correction=correction, keepdims=keepdim)
 
     @staticmethod
-    def forward(ctx: Node, x: Any, dims: tuple[int, ...], correction: float,
-                keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
         y = ctx.call(x, dims, correction, keepdim)
         ctx.save_for_backward(x, y)
         ctx.meta = (dims, correction, keepdim)
@@ -482,16 +514,24 @@ def _correction(op: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any,
     if isinstance(dim, bool):  # var(x, False): the positional unbiased of the old overload
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
-        raise ValueError(f"{op}: pass either unbiased={unbiased} or correction={correction}, "
-                         "not both\nhint: correction=1 is unbiased=True, correction=0 is "
-                         "unbiased=False")
+        raise ValueError(
+            f"{op}: pass either unbiased={unbiased} or correction={correction}, "
+            "not both\nhint: correction=1 is unbiased=True, correction=0 is "
+            "unbiased=False"
+        )
     if correction is None:
         correction = 0 if unbiased is False else 1
     return dim, correction
 
 
-def var(input: Tensor, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
-        keepdim: bool = False, *, correction: float | None = None) -> Tensor:
+def var(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,  # noqa: A002
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> Tensor:
     """The variance over ``dim``, dividing by ``N - correction`` (1 by default).
 
     >>> import crossgrad
@@ -503,8 +543,14 @@ def var(input: Tensor, dim: Any = None, unbiased: bool | None = None,  # noqa: A
     return Var.apply(input, _reduce_dims(input, dim, "var"), c, keepdim)
 
 
-def std(input: Tensor, dim: Any = None, unbiased: bool | None = None,  # noqa: A002
-        keepdim: bool = False, *, correction: float | None = None) -> Tensor:
+def std(
+    input: Tensor,
+    dim: Any = None,
+    unbiased: bool | None = None,  # noqa: A002
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> Tensor:
     """The standard deviation over ``dim``, dividing by ``N - correction`` (1 by default)."""
     input = _needs_float("std", expect_tensor(input, "std"))
     dim, c = _correction("std", dim, unbiased, correction)
@@ -618,8 +664,13 @@ def _norm_backward(g: Tensor, x: Tensor, y: Tensor, p: float, dims: tuple[int, .
     return x * a ** (p - 2) * scale
 
 
-def norm(input: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False,  # noqa: A002
-         dtype: Any = None) -> Tensor:
+def norm(
+    input: Tensor,
+    p: Any = 2,
+    dim: Any = None,
+    keepdim: bool = False,  # noqa: A002
+    dtype: Any = None,
+) -> Tensor:
     """The vector ``p``-norm over ``dim`` (all dims when None): p = 2 ('fro'), 1, inf, ...
 
     >>> import crossgrad
@@ -629,10 +680,16 @@ def norm(input: Tensor, p: Any = 2, dim: Any = None, keepdim: bool = False,  # n
     input = _needs_float("norm", _with_dtype(expect_tensor(input, "norm"), dtype))
     if p == "fro" or p is None:
         p = 2
-    if isinstance(p, str) or isinstance(p, bool) or not isinstance(p, (int, float)) \
-            or math.isnan(p):
-        raise ValueError(f"norm: unsupported p={p!r}\nhint: use a number (2, 1, "
-                         "float('inf'), ...) or 'fro'; for the nuclear norm use linalg")
+    if (
+        isinstance(p, str)
+        or isinstance(p, bool)
+        or not isinstance(p, (int, float))
+        or math.isnan(p)
+    ):
+        raise ValueError(
+            f"norm: unsupported p={p!r}\nhint: use a number (2, 1, "
+            "float('inf'), ...) or 'fro'; for the nuclear norm use linalg"
+        )
     dims = _reduce_dims(input, dim, "norm")
     if math.isinf(p):
         _check_nonempty("norm", input, dims)

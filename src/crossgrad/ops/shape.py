@@ -13,9 +13,30 @@ from crossgrad.core.tensor import Tensor
 from crossgrad.ops._util import cast, expect_tensor, normalize_dim, normalize_dims, shape_arg
 
 __all__ = [
-    "reshape", "view", "permute", "transpose", "expand", "broadcast_to", "flatten",
-    "unflatten", "squeeze", "unsqueeze", "tile", "cat", "concat", "concatenate", "stack",
-    "split", "chunk", "flip", "roll", "narrow", "movedim", "moveaxis", "swapaxes", "swapdims",
+    "reshape",
+    "view",
+    "permute",
+    "transpose",
+    "expand",
+    "broadcast_to",
+    "flatten",
+    "unflatten",
+    "squeeze",
+    "unsqueeze",
+    "tile",
+    "cat",
+    "concat",
+    "concatenate",
+    "stack",
+    "split",
+    "chunk",
+    "flip",
+    "roll",
+    "narrow",
+    "movedim",
+    "moveaxis",
+    "swapaxes",
+    "swapdims",
 ]
 # Tensor.repeat has no torch.repeat counterpart; cat and stack are functions only.
 TENSOR_METHODS = [n for n in __all__ if n not in ("cat", "concat", "concatenate", "stack")]
@@ -43,29 +64,35 @@ class Reshape(Op):
         return Reshape.apply(g, ctx.source_shape), None
 
 
-def _infer_shape(op: str, shape: tuple[int, ...], numel: int, source: tuple[int, ...]
-                 ) -> tuple[int, ...]:
+def _infer_shape(
+    op: str, shape: tuple[int, ...], numel: int, source: tuple[int, ...]
+) -> tuple[int, ...]:
     unknown = [i for i, s in enumerate(shape) if s == -1]
     known = 1
     for s in shape:
         if s != -1:
             if s < 0:
-                raise ShapeError(f"{op}: invalid size {s} in shape={shape}",
-                                 hint="sizes are non-negative, with at most one -1")
+                raise ShapeError(
+                    f"{op}: invalid size {s} in shape={shape}",
+                    hint="sizes are non-negative, with at most one -1",
+                )
             known *= s
     if len(unknown) > 1:
-        raise ShapeError(f"{op}: only one dim can be -1, received shape={shape}",
-                         hint="give every size but one")
+        raise ShapeError(
+            f"{op}: only one dim can be -1, received shape={shape}", hint="give every size but one"
+        )
     if unknown:
         if known == 0 or numel % known:
-            raise ShapeError(f"{op}: shape={shape} is invalid for input of shape {source} "
-                             f"({numel} elements)", hint="the sizes must multiply to the "
-                             "number of elements")
-        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
+            raise ShapeError(
+                f"{op}: shape={shape} is invalid for input of shape {source} ({numel} elements)",
+                hint="the sizes must multiply to the number of elements",
+            )
+        shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1 :]
     elif known != numel:
-        raise ShapeError(f"{op}: shape={shape} is invalid for input of shape {source} "
-                         f"({numel} elements)",
-                         hint="the sizes must multiply to the number of elements")
+        raise ShapeError(
+            f"{op}: shape={shape} is invalid for input of shape {source} ({numel} elements)",
+            hint="the sizes must multiply to the number of elements",
+        )
     return shape
 
 
@@ -109,8 +136,10 @@ def permute(input: Tensor, *dims: Any) -> Tensor:  # noqa: A002
     n = input.ndim
     norm = tuple(normalize_dim(d, n, "permute") for d in order)
     if len(norm) != n or sorted(norm) != list(range(n)):
-        raise ShapeError(f"permute: dims must list each of the {n} dims once, "
-                         f"received dims={order}", hint=f"pass a permutation of {tuple(range(n))}")
+        raise ShapeError(
+            f"permute: dims must list each of the {n} dims once, received dims={order}",
+            hint=f"pass a permutation of {tuple(range(n))}",
+        )
     return _view(Permute.apply(input, norm), input)
 
 
@@ -146,8 +175,10 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     target = shape_arg("expand", sizes)
     src = input.shape
     if len(target) < len(src):
-        raise ShapeError(f"expand: the target shape {target} has fewer dims than the "
-                         f"tensor's shape {src}", hint="give at least as many sizes as dims")
+        raise ShapeError(
+            f"expand: the target shape {target} has fewer dims than the tensor's shape {src}",
+            hint="give at least as many sizes as dims",
+        )
     lead = len(target) - len(src)
     out = list(target)
     for i, s in enumerate(src):
@@ -155,9 +186,11 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
         if t == -1:
             out[lead + i] = s
         elif s != t and s != 1:
-            raise ShapeError(f"expand: the size of dim {i} ({s}) cannot expand to {t}: "
-                             f"tensor.shape={src}, target={target}",
-                             hint="only dims of size 1 can be expanded")
+            raise ShapeError(
+                f"expand: the size of dim {i} ({s}) cannot expand to {t}: "
+                f"tensor.shape={src}, target={target}",
+                hint="only dims of size 1 can be expanded",
+            )
     target = tuple(out)
     if target == src:
         return input
@@ -184,13 +217,15 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # 
     start = normalize_dim(start_dim, n, "flatten")
     end = normalize_dim(end_dim, n, "flatten")
     if start > end:
-        raise ShapeError(f"flatten: start_dim={start_dim} comes after end_dim={end_dim} "
-                         f"for tensor.ndim={n}", hint="pass start_dim <= end_dim")
+        raise ShapeError(
+            f"flatten: start_dim={start_dim} comes after end_dim={end_dim} for tensor.ndim={n}",
+            hint="pass start_dim <= end_dim",
+        )
     if n == 0:
         return reshape(input, (1,))
     shape = input.shape
-    merged = math.prod(shape[start:end + 1])
-    return reshape(input, shape[:start] + (merged,) + shape[end + 1:])
+    merged = math.prod(shape[start : end + 1])
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa: A002
@@ -215,12 +250,14 @@ def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:  # noqa:
     else:
         fits = known == n
     if not fits:
-        raise ShapeError(f"unflatten: sizes={sizes} do not multiply to the size of dim {d}: "
-                         f"input.shape={input.shape}",
-                         hint=f"give sizes whose product is {n} (at most one -1)")
+        raise ShapeError(
+            f"unflatten: sizes={sizes} do not multiply to the size of dim {d}: "
+            f"input.shape={input.shape}",
+            hint=f"give sizes whose product is {n} (at most one -1)",
+        )
     if unknown:
         sizes = tuple(n // known if s == -1 else s for s in sizes)
-    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1:])
+    return reshape(input, input.shape[:d] + sizes + input.shape[d + 1 :])
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
@@ -239,8 +276,10 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:  # noqa: A002
 def _insert_dim(op: str, dim: int, ndim: int) -> int:
     """``dim`` as a position among ``ndim + 1`` dims (unsqueeze, stack)."""
     if not -ndim - 1 <= dim <= ndim:
-        raise ShapeError(f"{op}: dim out of range: dim={dim}, tensor.ndim={ndim}",
-                         hint=f"pick a dim in [{-ndim - 1}, {ndim}]")
+        raise ShapeError(
+            f"{op}: dim out of range: dim={dim}, tensor.ndim={ndim}",
+            hint=f"pick a dim in [{-ndim - 1}, {ndim}]",
+        )
     return dim % (ndim + 1)
 
 
@@ -292,12 +331,16 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
     input = expect_tensor(input, "repeat")
     reps = shape_arg("repeat", sizes)
     if len(reps) < input.ndim:
-        raise ShapeError(f"repeat: got {len(reps)} sizes for a tensor of {input.ndim} dims: "
-                         f"sizes={reps}, tensor.shape={input.shape}",
-                         hint="give one size per dim (more add leading dims), or use tile")
+        raise ShapeError(
+            f"repeat: got {len(reps)} sizes for a tensor of {input.ndim} dims: "
+            f"sizes={reps}, tensor.shape={input.shape}",
+            hint="give one size per dim (more add leading dims), or use tile",
+        )
     if any(r < 0 for r in reps):
-        raise ShapeError(f"repeat: sizes must be non-negative, received sizes={reps}",
-                         hint="use 0 for an empty result, 1 to keep a dim as it is")
+        raise ShapeError(
+            f"repeat: sizes must be non-negative, received sizes={reps}",
+            hint="use 0 for an empty result, 1 to keep a dim as it is",
+        )
     return Repeat.apply(input, reps)
 
 
@@ -352,12 +395,15 @@ class Split(Op):
 
 def _tensors(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
     if isinstance(tensors, Tensor):
-        raise ShapeError(f"{op}: expected a sequence of tensors, received one Tensor",
-                         hint=f"wrap it in a list: {op}([t, ...])")
+        raise ShapeError(
+            f"{op}: expected a sequence of tensors, received one Tensor",
+            hint=f"wrap it in a list: {op}([t, ...])",
+        )
     tensors = list(tensors)
     if not tensors:
-        raise ShapeError(f"{op}: expected a non-empty sequence of tensors",
-                         hint="pass at least one tensor")
+        raise ShapeError(
+            f"{op}: expected a non-empty sequence of tensors", hint="pass at least one tensor"
+        )
     for i, t in enumerate(tensors):
         expect_tensor(t, op, f"tensors[{i}]")
     want = dtypes.result_type(*tensors)
@@ -374,20 +420,25 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = _tensors("cat", tensors)
     first = tensors[0]
     if first.ndim == 0:
-        raise ShapeError("cat: zero-dimensional tensors cannot be concatenated: "
-                         "tensors[0].shape=()", hint="unsqueeze them first, or use stack")
+        raise ShapeError(
+            "cat: zero-dimensional tensors cannot be concatenated: tensors[0].shape=()",
+            hint="unsqueeze them first, or use stack",
+        )
     d = normalize_dim(dim, first.ndim, "cat")
     for i, t in enumerate(tensors[1:], 1):
         if t.ndim != first.ndim:
-            raise ShapeError(f"cat: tensors must have the same number of dims: "
-                             f"tensors[0].shape={first.shape}, tensors[{i}].shape={t.shape}",
-                             hint="reshape or unsqueeze the tensors to one rank first")
+            raise ShapeError(
+                f"cat: tensors must have the same number of dims: "
+                f"tensors[0].shape={first.shape}, tensors[{i}].shape={t.shape}",
+                hint="reshape or unsqueeze the tensors to one rank first",
+            )
         for k, (a, b) in enumerate(zip(first.shape, t.shape)):
             if k != d and a != b:
                 raise ShapeError(
                     f"cat: sizes must match except in the cat dim {d}: tensors[{i}].shape="
                     f"{t.shape} differs from tensors[0].shape={first.shape} in dim {k}",
-                    hint=f"make dim {k} equal (slice or pad), or concatenate along dim {k}")
+                    hint=f"make dim {k} equal (slice or pad), or concatenate along dim {k}",
+                )
     return Cat.apply(*tensors, dim=d)
 
 
@@ -405,9 +456,11 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     first = tensors[0]
     for i, t in enumerate(tensors[1:], 1):
         if t.shape != first.shape:
-            raise ShapeError(f"stack: all tensors must have the same shape: "
-                             f"tensors[0].shape={first.shape}, tensors[{i}].shape={t.shape}",
-                             hint="reshape or broadcast them to one shape first")
+            raise ShapeError(
+                f"stack: all tensors must have the same shape: "
+                f"tensors[0].shape={first.shape}, tensors[{i}].shape={t.shape}",
+                hint="reshape or broadcast them to one shape first",
+            )
     d = _insert_dim("stack", dim, first.ndim)
     return Cat.apply(*(unsqueeze(t, d) for t in tensors), dim=d)
 
@@ -433,8 +486,11 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size < 0 or (size == 0 and n != 0):
-            raise ShapeError(f"split: split_size must be positive, received split_size={size} "
-                             f"for dim {d} of size {n}", hint="pass a split size >= 1")
+            raise ShapeError(
+                f"split: split_size must be positive, received split_size={size} "
+                f"for dim {d} of size {n}",
+                hint="pass a split size >= 1",
+            )
         if size == 0 or n == 0:
             sizes: tuple[int, ...] = (n,)
         else:
@@ -442,10 +498,12 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Te
     else:
         sizes = shape_arg("split", tuple(split_size_or_sections))
         if any(s < 0 for s in sizes) or sum(sizes) != n:
-            raise ShapeError(f"split: split sizes must be non-negative and sum to the size of "
-                             f"dim {d}: sizes={sizes} sum to {sum(sizes)}, "
-                             f"tensor.shape={tensor.shape}",
-                             hint=f"give sizes that add up to {n}")
+            raise ShapeError(
+                f"split: split sizes must be non-negative and sum to the size of "
+                f"dim {d}: sizes={sizes} sum to {sum(sizes)}, "
+                f"tensor.shape={tensor.shape}",
+                hint=f"give sizes that add up to {n}",
+            )
     return _pieces(tensor, sizes, d)
 
 
@@ -461,8 +519,9 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # no
     if input.ndim == 0:
         raise ShapeError("chunk: a 0-d tensor cannot be chunked", hint="reshape it to 1-d first")
     if chunks <= 0:
-        raise ShapeError(f"chunk: chunks must be positive, received chunks={chunks}",
-                         hint="pass chunks >= 1")
+        raise ShapeError(
+            f"chunk: chunks must be positive, received chunks={chunks}", hint="pass chunks >= 1"
+        )
     d = normalize_dim(dim, input.ndim, "chunk")
     n = input.shape[d]
     if n == 0:  # chunks empty pieces, as PyTorch gives
@@ -484,9 +543,11 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:  # noqa:
     n = input.shape[d]
     begin = start + n if start < 0 else start
     if not 0 <= begin <= n or length < 0 or begin + length > n:
-        raise ShapeError(f"narrow: start={start}, length={length} do not fit in dim {d} of "
-                         f"size {n}: input.shape={input.shape}",
-                         hint=f"need -{n} <= start <= {n}, length >= 0, start + length <= {n}")
+        raise ShapeError(
+            f"narrow: start={start}, length={length} do not fit in dim {d} of "
+            f"size {n}: input.shape={input.shape}",
+            hint=f"need -{n} <= start <= {n}, length >= 0, start + length <= {n}",
+        )
     # The middle piece of a three-way split: its gradient is padded with zeros by Split.
     pieces = _pieces(input, (begin, length, n - begin - length), d)
     return pieces[1]
@@ -549,13 +610,17 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:  # noqa: A002
     shift_tuple = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
         if len(shift_tuple) != 1:
-            raise ShapeError(f"roll: without dims, shifts must be one int, received "
-                             f"shifts={shifts}", hint="pass dims= with one dim per shift")
+            raise ShapeError(
+                f"roll: without dims, shifts must be one int, received shifts={shifts}",
+                hint="pass dims= with one dim per shift",
+            )
         return Roll.apply(input, shift_tuple[0], None)
     dim_tuple = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shift_tuple) != len(dim_tuple):
-        raise ShapeError(f"roll: shifts and dims must have the same length: shifts={shifts}, "
-                         f"dims={dims}", hint="give one shift per dim")
+        raise ShapeError(
+            f"roll: shifts and dims must have the same length: shifts={shifts}, dims={dims}",
+            hint="give one shift per dim",
+        )
     norm = tuple(normalize_dim(d, input.ndim, "roll") for d in dim_tuple)
     if not input.ndim:
         return Roll.apply(input, 0, None)
@@ -574,14 +639,18 @@ def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:  # noqa: A0
     src = (source,) if isinstance(source, int) else tuple(source)
     dst = (destination,) if isinstance(destination, int) else tuple(destination)
     if len(src) != len(dst):
-        raise ShapeError(f"movedim: source and destination must have the same length: "
-                         f"source={source}, destination={destination}",
-                         hint="give one destination per source dim")
+        raise ShapeError(
+            f"movedim: source and destination must have the same length: "
+            f"source={source}, destination={destination}",
+            hint="give one destination per source dim",
+        )
     src = tuple(normalize_dim(d, n, "movedim") for d in src)
     dst = tuple(normalize_dim(d, n, "movedim") for d in dst)
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
-        raise ShapeError(f"movedim: a dim appears twice: source={source}, "
-                         f"destination={destination}", hint="list each dim once")
+        raise ShapeError(
+            f"movedim: a dim appears twice: source={source}, destination={destination}",
+            hint="list each dim once",
+        )
     order: list[int | None] = [None] * n
     for s, d in zip(src, dst):
         order[d] = s

@@ -13,5 +13,14 @@ from crossgrad.optim.optimizer import Optimizer
 from crossgrad.optim.rmsprop import RMSprop
 from crossgrad.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam",
-           "lr_scheduler"]
+__all__ = [
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "RMSprop",
+    "Adagrad",
+    "Adamax",
+    "NAdam",
+    "lr_scheduler",
+]

@@ -15,15 +15,26 @@ from typing import Any
 
 from crossgrad.optim.optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR", "LinearLR",
-           "CosineAnnealingLR", "OneCycleLR", "ReduceLROnPlateau"]
+__all__ = [
+    "LRScheduler",
+    "LambdaLR",
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "LinearLR",
+    "CosineAnnealingLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+]
 
 
 def _check_optimizer(scheduler: str, optimizer: Any) -> None:
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{scheduler}: expected an Optimizer, received "
-                        f"{type(optimizer).__name__}\nhint: pass the optimizer whose learning "
-                        "rate this schedules")
+        raise TypeError(
+            f"{scheduler}: expected an Optimizer, received "
+            f"{type(optimizer).__name__}\nhint: pass the optimizer whose learning "
+            "rate this schedules"
+        )
 
 
 def _per_group(scheduler: str, name: str, optimizer: Optimizer, value: Any) -> list[Any]:
@@ -31,9 +42,11 @@ def _per_group(scheduler: str, name: str, optimizer: Optimizer, value: Any) -> l
     groups = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != groups:
-            raise ValueError(f"{scheduler}: expected {groups} values of {name}, one per "
-                             f"parameter group, received {name}={value!r}\nhint: pass one "
-                             f"number for all groups or a list of {groups}")
+            raise ValueError(
+                f"{scheduler}: expected {groups} values of {name}, one per "
+                f"parameter group, received {name}={value!r}\nhint: pass one "
+                f"number for all groups or a list of {groups}"
+            )
         return list(value)
     return [value] * groups
 
@@ -54,10 +67,12 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"{type(self).__name__}: param_groups[{i}] has no "
-                                   f"'initial_lr', needed to resume at last_epoch="
-                                   f"{last_epoch}\nhint: load the optimizer's saved state "
-                                   "first, or use last_epoch=-1 for a fresh run")
+                    raise KeyError(
+                        f"{type(self).__name__}: param_groups[{i}] has no "
+                        f"'initial_lr', needed to resume at last_epoch="
+                        f"{last_epoch}\nhint: load the optimizer's saved state "
+                        "first, or use last_epoch=-1 for a fresh run"
+                    )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
@@ -105,8 +120,12 @@ class LambdaLR(LRScheduler):
     [0.5]
     """
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float]
-                 | Sequence[Callable[[int], float]], last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
         _check_optimizer("LambdaLR", optimizer)
         self.lr_lambdas = _per_group("LambdaLR", "lr_lambda", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
@@ -117,9 +136,12 @@ class LambdaLR(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         """The state, with functions left out (callable objects keep their attributes)."""
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
-        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType)
-                               or not hasattr(f, "__dict__") else dict(vars(f))
-                               for f in self.lr_lambdas]
+        state["lr_lambdas"] = [
+            None
+            if isinstance(f, types.FunctionType) or not hasattr(f, "__dict__")
+            else dict(vars(f))
+            for f in self.lr_lambdas
+        ]
         return state
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -142,11 +164,14 @@ class StepLR(LRScheduler):
     [0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         if not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive int, received "
-                             f"step_size={step_size!r}\nhint: pass e.g. step_size=30")
+            raise ValueError(
+                f"StepLR: step_size must be a positive int, received "
+                f"step_size={step_size!r}\nhint: pass e.g. step_size=30"
+            )
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -167,8 +192,13 @@ class MultiStepLR(LRScheduler):
     [0.25]
     """
 
-    def __init__(self, optimizer: Optimizer, milestones: Sequence[int], gamma: float = 0.1,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        milestones: Sequence[int],
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+    ) -> None:
         self.milestones = Counter(milestones)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -210,14 +240,24 @@ class LinearLR(LRScheduler):
     [0.5, 0.75, 1.0]
     """
 
-    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
-                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
         if not 0 < start_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1], received "
-                             f"start_factor={start_factor!r}\nhint: pass e.g. 0.1")
+            raise ValueError(
+                f"LinearLR: start_factor must be in (0, 1], received "
+                f"start_factor={start_factor!r}\nhint: pass e.g. 0.1"
+            )
         if not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: end_factor must be in [0, 1], received "
-                             f"end_factor={end_factor!r}\nhint: pass e.g. 1.0")
+            raise ValueError(
+                f"LinearLR: end_factor must be in [0, 1], received "
+                f"end_factor={end_factor!r}\nhint: pass e.g. 1.0"
+            )
         self.start_factor, self.end_factor = start_factor, end_factor
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
@@ -228,8 +268,9 @@ class LinearLR(LRScheduler):
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._lrs()
         change = self.end_factor - self.start_factor
-        factor = 1.0 + change / (self.total_iters * self.start_factor
-                                 + (self.last_epoch - 1) * change)
+        factor = 1.0 + change / (
+            self.total_iters * self.start_factor + (self.last_epoch - 1) * change
+        )
         return [lr * factor for lr in self._lrs()]
 
 
@@ -244,11 +285,18 @@ class CosineAnnealingLR(LRScheduler):
     0.5
     """
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,  # noqa: N803
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_max: int,
+        eta_min: float = 0.0,  # noqa: N803
+        last_epoch: int = -1,
+    ) -> None:
         if T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be > 0, received T_max={T_max!r}"
-                             "\nhint: pass the number of epochs of one half cycle")
+            raise ValueError(
+                f"CosineAnnealingLR: T_max must be > 0, received T_max={T_max!r}"
+                "\nhint: pass the number of epochs of one half cycle"
+            )
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -257,11 +305,15 @@ class CosineAnnealingLR(LRScheduler):
         if self._is_initial:
             return self._lrs()
         if self._step_count == 1 and t > 0:
-            return [eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / t_max)) / 2
-                    for base in self.base_lrs]
+            return [
+                eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / t_max)) / 2
+                for base in self.base_lrs
+            ]
         if (t - 1 - t_max) % (2 * t_max) == 0:
-            return [lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
-                    for base, lr in zip(self.base_lrs, self._lrs())]
+            return [
+                lr + (base - eta_min) * (1 - math.cos(math.pi / t_max)) / 2
+                for base, lr in zip(self.base_lrs, self._lrs())
+            ]
         ratio = (1 + math.cos(math.pi * t / t_max)) / (1 + math.cos(math.pi * (t - 1) / t_max))
         return [ratio * (lr - eta_min) + eta_min for lr in self._lrs()]
 
@@ -281,49 +333,73 @@ class OneCycleLR(LRScheduler):
     (0.04, 0.95)
     """
 
-    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
-                 total_steps: int | None = None, epochs: int | None = None,
-                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
-                 base_momentum: float | Sequence[float] = 0.85,
-                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
-                 final_div_factor: float = 1e4, three_phase: bool = False,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: float | Sequence[float],
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: float | Sequence[float] = 0.85,
+        max_momentum: float | Sequence[float] = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         _check_optimizer("OneCycleLR", optimizer)
         if total_steps is None and (epochs is None or steps_per_epoch is None):
-            raise ValueError("OneCycleLR: pass total_steps, or both epochs and steps_per_epoch"
-                             "\nhint: total_steps = epochs * len(train_loader)")
+            raise ValueError(
+                "OneCycleLR: pass total_steps, or both epochs and steps_per_epoch"
+                "\nhint: total_steps = epochs * len(train_loader)"
+            )
         if total_steps is None:
             for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
                 if not isinstance(value, int) or value <= 0:
-                    raise ValueError(f"OneCycleLR: {name} must be a positive int, received "
-                                     f"{name}={value!r}\nhint: pass e.g. {name}=10")
+                    raise ValueError(
+                        f"OneCycleLR: {name} must be a positive int, received "
+                        f"{name}={value!r}\nhint: pass e.g. {name}=10"
+                    )
             total_steps = epochs * steps_per_epoch  # type: ignore[operator]
         if not isinstance(total_steps, int) or total_steps <= 0:
-            raise ValueError(f"OneCycleLR: total_steps must be a positive int, received "
-                             f"total_steps={total_steps!r}\nhint: pass e.g. total_steps=1000")
+            raise ValueError(
+                f"OneCycleLR: total_steps must be a positive int, received "
+                f"total_steps={total_steps!r}\nhint: pass e.g. total_steps=1000"
+            )
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
-            raise ValueError(f"OneCycleLR: pct_start must be a float in [0, 1], received "
-                             f"pct_start={pct_start!r}\nhint: pass e.g. pct_start=0.3")
+            raise ValueError(
+                f"OneCycleLR: pct_start must be a float in [0, 1], received "
+                f"pct_start={pct_start!r}\nhint: pass e.g. pct_start=0.3"
+            )
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
-                             f"received anneal_strategy={anneal_strategy!r}\n"
-                             "hint: pass anneal_strategy='cos'")
+            raise ValueError(
+                f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', "
+                f"received anneal_strategy={anneal_strategy!r}\n"
+                "hint: pass anneal_strategy='cos'"
+            )
         self.total_steps = total_steps
         self.anneal_strategy = anneal_strategy
         warmup_end = float(pct_start * total_steps) - 1
         if three_phase:
-            self._phases = [(warmup_end, "initial_lr", "max_lr", "max_momentum",
-                             "base_momentum"),
-                            (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr",
-                             "base_momentum", "max_momentum"),
-                            (total_steps - 1, "initial_lr", "min_lr", "max_momentum",
-                             "max_momentum")]
+            self._phases = [
+                (warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (
+                    float(2 * pct_start * total_steps) - 2,
+                    "max_lr",
+                    "initial_lr",
+                    "base_momentum",
+                    "max_momentum",
+                ),
+                (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]
         else:
-            self._phases = [(warmup_end, "initial_lr", "max_lr", "max_momentum",
-                             "base_momentum"),
-                            (total_steps - 1, "max_lr", "min_lr", "base_momentum",
-                             "max_momentum")]
+            self._phases = [
+                (warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
         max_lrs = _per_group("OneCycleLR", "max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs):
@@ -333,9 +409,11 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
-                                 f"or betas, received {type(optimizer).__name__}\n"
-                                 "hint: pass cycle_momentum=False")
+                raise ValueError(
+                    f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
+                    f"or betas, received {type(optimizer).__name__}\n"
+                    "hint: pass cycle_momentum=False"
+                )
             self.use_beta1 = "betas" in optimizer.defaults
             tops = _per_group("OneCycleLR", "max_momentum", optimizer, max_momentum)
             bases = _per_group("OneCycleLR", "base_momentum", optimizer, base_momentum)
@@ -359,9 +437,11 @@ class OneCycleLR(LRScheduler):
     def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"OneCycleLR: stepped {step} times but total_steps="
-                             f"{self.total_steps}\nhint: create the scheduler with enough "
-                             "total_steps for every batch of every epoch")
+            raise ValueError(
+                f"OneCycleLR: stepped {step} times but total_steps="
+                f"{self.total_steps}\nhint: create the scheduler with enough "
+                "total_steps for every batch of every epoch"
+            )
         lrs = []
         for group in self.optimizer.param_groups:
             start_step = 0.0
@@ -388,21 +468,35 @@ class ReduceLROnPlateau(LRScheduler):
     [0.5]
     """
 
-    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
-                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
-                 cooldown: int = 0, min_lr: float | Sequence[float] = 0.0,
-                 eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0.0,
+        eps: float = 1e-8,
+    ) -> None:
         _check_optimizer("ReduceLROnPlateau", optimizer)
         if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1, received factor={factor!r}"
-                             "\nhint: pass e.g. factor=0.1")
+            raise ValueError(
+                f"ReduceLROnPlateau: factor must be < 1, received factor={factor!r}"
+                "\nhint: pass e.g. factor=0.1"
+            )
         if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', received "
-                             f"mode={mode!r}\nhint: 'min' for a loss, 'max' for an accuracy")
+            raise ValueError(
+                f"ReduceLROnPlateau: mode must be 'min' or 'max', received "
+                f"mode={mode!r}\nhint: 'min' for a loss, 'max' for an accuracy"
+            )
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
-                             f"received threshold_mode={threshold_mode!r}\n"
-                             "hint: pass threshold_mode='rel'")
+            raise ValueError(
+                f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
+                f"received threshold_mode={threshold_mode!r}\n"
+                "hint: pass threshold_mode='rel'"
+            )
         self.optimizer = optimizer
         self.factor, self.patience, self.cooldown, self.eps = factor, patience, cooldown, eps
         self.min_lrs = _per_group("ReduceLROnPlateau", "min_lr", optimizer, min_lr)

@@ -27,18 +27,38 @@ class NAdam(Optimizer):
     [0.8944, -1.8944]
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 2e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum_decay: float = 4e-3, *,
-                 decoupled_weight_decay: bool = False, maximize: bool = False) -> None:
-        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay),
-                            ("momentum_decay", momentum_decay)):
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        *,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        for name, value in (
+            ("lr", lr),
+            ("eps", eps),
+            ("weight_decay", weight_decay),
+            ("momentum_decay", momentum_decay),
+        ):
             check_range("NAdam", name, value)
         check_betas("NAdam", betas)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, momentum_decay=momentum_decay,
-                                      decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                betas=tuple(betas),
+                eps=eps,
+                weight_decay=weight_decay,
+                momentum_decay=momentum_decay,
+                decoupled_weight_decay=decoupled_weight_decay,
+                maximize=maximize,
+            ),
+        )
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -53,8 +73,9 @@ class NAdam(Optimizer):
                 g = g + p * weight_decay
             state = self.state.setdefault(p, {})
             if not state:
-                state.update(step=0, mu_product=1.0, exp_avg=zeros_like(p),
-                             exp_avg_sq=zeros_like(p))
+                state.update(
+                    step=0, mu_product=1.0, exp_avg=zeros_like(p), exp_avg_sq=zeros_like(p)
+                )
             state["step"] += 1
             step, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
             mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * momentum_decay))

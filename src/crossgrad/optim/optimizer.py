@@ -23,8 +23,10 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list\n"
-                             "hint: pass model.parameters() or a list of tensors")
+            raise ValueError(
+                f"{type(self).__name__}: got an empty parameter list\n"
+                "hint: pass model.parameters() or a list of tensors"
+            )
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -36,17 +38,22 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise DTypeError(f"{type(self).__name__}: parameter {i} is a "
-                                 f"{type(p).__name__}, not a Tensor",
-                                 hint="pass tensors created with requires_grad=True")
+                raise DTypeError(
+                    f"{type(self).__name__}: parameter {i} is a {type(p).__name__}, not a Tensor",
+                    hint="pass tensors created with requires_grad=True",
+                )
             if not p.is_leaf:
-                raise ValueError(f"{type(self).__name__}: parameter {i} is not a leaf "
-                                 "tensor, so it cannot be optimized\n"
-                                 "hint: optimize the tensor you created, not a result of ops")
+                raise ValueError(
+                    f"{type(self).__name__}: parameter {i} is not a leaf "
+                    "tensor, so it cannot be optimized\n"
+                    "hint: optimize the tensor you created, not a result of ops"
+                )
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
-            raise ValueError(f"{type(self).__name__}: some parameters appear in more than one "
-                             "parameter group\nhint: list each parameter in one group only")
+            raise ValueError(
+                f"{type(self).__name__}: some parameters appear in more than one "
+                "parameter group\nhint: list each parameter in one group only"
+            )
         full = dict(self.defaults)
         full.update(group)
         full["params"] = params
@@ -118,30 +125,40 @@ class Optimizer:
         name = type(self).__name__
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             keys = sorted(state_dict) if isinstance(state_dict, Mapping) else type(state_dict)
-            raise ValueError(f"{name}.load_state_dict: expected a dict with keys 'state' and "
-                             f"'param_groups', received {keys}\n"
-                             "hint: pass what optimizer.state_dict() returned")
+            raise ValueError(
+                f"{name}.load_state_dict: expected a dict with keys 'state' and "
+                f"'param_groups', received {keys}\n"
+                "hint: pass what optimizer.state_dict() returned"
+            )
         saved_groups = list(state_dict["param_groups"])
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: the saved state has "
-                             f"{len(saved_groups)} parameter group(s) but this optimizer has "
-                             f"{len(self.param_groups)}\nhint: build the optimizer with the "
-                             "same parameter groups as the one that was saved")
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state has "
+                f"{len(saved_groups)} parameter group(s) but this optimizer has "
+                f"{len(self.param_groups)}\nhint: build the optimizer with the "
+                "same parameter groups as the one that was saved"
+            )
         by_index: dict[Any, Tensor] = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{name}.load_state_dict: parameter group {i} has "
-                                 f"{len(saved['params'])} parameter(s) in the saved state but "
-                                 f"{len(group['params'])} here\nhint: build the optimizer "
-                                 "with the same parameters, in the same order, as was saved")
+                raise ValueError(
+                    f"{name}.load_state_dict: parameter group {i} has "
+                    f"{len(saved['params'])} parameter(s) in the saved state but "
+                    f"{len(group['params'])} here\nhint: build the optimizer "
+                    "with the same parameters, in the same order, as was saved"
+                )
             by_index.update(zip(saved["params"], group["params"]))
         unknown = [k for k in state_dict["state"] if k not in by_index]
         if unknown:
-            raise ValueError(f"{name}.load_state_dict: the saved state names parameter "
-                             f"indices {unknown} that no parameter group lists\n"
-                             "hint: pass an unmodified optimizer.state_dict()")
-        state = {by_index[k]: {key: _to_param(by_index[k], key, v) for key, v in value.items()}
-                 for k, value in state_dict["state"].items()}
+            raise ValueError(
+                f"{name}.load_state_dict: the saved state names parameter "
+                f"indices {unknown} that no parameter group lists\n"
+                "hint: pass an unmodified optimizer.state_dict()"
+            )
+        state = {
+            by_index[k]: {key: _to_param(by_index[k], key, v) for key, v in value.items()}
+            for k, value in state_dict["state"].items()
+        }
         groups = []
         for saved, group in zip(saved_groups, self.param_groups):
             new = copy.deepcopy({k: v for k, v in saved.items() if k != "params"})
@@ -168,22 +185,27 @@ def _to_param(param: Tensor, key: str, value: Any) -> Any:
     return value.clone()
 
 
-def check_range(optimizer: str, name: str, value: float, low: float = 0.0,
-                high: float | None = None) -> None:
+def check_range(
+    optimizer: str, name: str, value: float, low: float = 0.0, high: float | None = None
+) -> None:
     """Raise a ValueError naming ``optimizer`` unless ``low <= value`` (``< high`` if given)."""
     ok = isinstance(value, (int, float)) and not math.isnan(value) and value >= low
     if high is not None:
         ok = ok and value < high
     if not ok:
         rule = f">= {low}" if high is None else f"in [{low}, {high})"
-        raise ValueError(f"{optimizer}: {name} must be {rule}, received {name}={value!r}\n"
-                         f"hint: pass a {name} {rule}")
+        raise ValueError(
+            f"{optimizer}: {name} must be {rule}, received {name}={value!r}\n"
+            f"hint: pass a {name} {rule}"
+        )
 
 
 def check_betas(optimizer: str, betas: Any) -> None:
     """Raise a ValueError unless ``betas`` is a pair of numbers in [0, 1)."""
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"{optimizer}: betas must be a pair (beta1, beta2), "
-                         f"received betas={betas!r}\nhint: pass e.g. betas=(0.9, 0.999)")
+        raise ValueError(
+            f"{optimizer}: betas must be a pair (beta1, beta2), "
+            f"received betas={betas!r}\nhint: pass e.g. betas=(0.9, 0.999)"
+        )
     for i, beta in enumerate(betas):
         check_range(optimizer, f"betas[{i}]", beta, 0.0, 1.0)

@@ -23,20 +23,39 @@ class SGD(Optimizer):
     tensor([0.8, 1.6], requires_grad=True)
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False,
-                 maximize: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+        maximize: bool = False,
+    ) -> None:
         for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
             if value < 0:
-                raise ValueError(f"SGD: {name} must be >= 0, received {name}={value}\n"
-                                 f"hint: pass a non-negative {name}")
+                raise ValueError(
+                    f"SGD: {name} must be >= 0, received {name}={value}\n"
+                    f"hint: pass a non-negative {name}"
+                )
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum needs momentum > 0 and dampening = 0, "
-                             f"received momentum={momentum}, dampening={dampening}\n"
-                             "hint: set momentum, e.g. momentum=0.9, and leave dampening at 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+            raise ValueError(
+                "SGD: Nesterov momentum needs momentum > 0 and dampening = 0, "
+                f"received momentum={momentum}, dampening={dampening}\n"
+                "hint: set momentum, e.g. momentum=0.9, and leave dampening at 0"
+            )
+        super().__init__(
+            params,
+            dict(
+                lr=lr,
+                momentum=momentum,
+                dampening=dampening,
+                weight_decay=weight_decay,
+                nesterov=nesterov,
+                maximize=maximize,
+            ),
+        )
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

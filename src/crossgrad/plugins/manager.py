@@ -35,8 +35,12 @@ from crossgrad.plugins import hookspecs
 
 PROJECT = "crossgrad"
 ENTRY_POINT_GROUP = "crossgrad"
-BUILTIN_PLUGINS = ("crossgrad.backends.numpy", "crossgrad.backends.jax",
-                   "crossgrad.backends.cupy", "crossgrad.ops.catalogue")
+BUILTIN_PLUGINS = (
+    "crossgrad.backends.numpy",
+    "crossgrad.backends.jax",
+    "crossgrad.backends.cupy",
+    "crossgrad.ops.catalogue",
+)
 HOOKS = tuple(n for n in vars(hookspecs) if n.startswith("crossgrad_"))
 
 
@@ -47,8 +51,12 @@ class _PluginManager(pluggy.PluginManager):
     def parse_hookspec_opts(self, module_or_class: Any, name: str) -> Any:
         opts = super().parse_hookspec_opts(module_or_class, name)
         if opts is None and name.startswith("crossgrad_"):
-            return {"firstresult": False, "historic": False, "warn_on_impl": None,
-                    "warn_on_impl_args": None}
+            return {
+                "firstresult": False,
+                "historic": False,
+                "warn_on_impl": None,
+                "warn_on_impl_args": None,
+            }
         return opts
 
     def parse_hookimpl_opts(self, plugin: Any, name: str) -> Any:
@@ -113,7 +121,8 @@ class Contested:
         return PluginError(
             f"{kind} {self.name!r} is claimed by both {who}",
             hint="uninstall one, or block one with CROSSGRAD_BLOCK_PLUGINS="
-            f"{self.claimants[-1].name}")
+            f"{self.claimants[-1].name}",
+        )
 
 
 @dataclass
@@ -143,8 +152,9 @@ def discover() -> list[tuple[importlib.metadata.EntryPoint, PluginRecord]]:
     allow, block = _names("CROSSGRAD_PLUGINS"), _names("CROSSGRAD_BLOCK_PLUGINS")
     disabled = truthy("CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD")
     found, seen = [], set()
-    for ep in sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
-                     key=lambda e: e.name):
+    for ep in sorted(
+        importlib.metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name
+    ):
         if (ep.name, ep.value) in seen:  # the same distribution on sys.path twice
             continue
         seen.add((ep.name, ep.value))
@@ -169,8 +179,10 @@ def load() -> Loaded:
     pm.add_hookspecs(hookspecs)
     version = _version(PROJECT)
     candidates = [
-        _Candidate(PluginRecord(m, PROJECT, version, "loaded", target=m, builtin=True),
-                   lambda m=m: importlib.import_module(m))
+        _Candidate(
+            PluginRecord(m, PROJECT, version, "loaded", target=m, builtin=True),
+            lambda m=m: importlib.import_module(m),
+        )
         for m in BUILTIN_PLUGINS
     ]
     records = [c.record for c in candidates]
@@ -192,14 +204,17 @@ def _collect(pm: pluggy.PluginManager, candidate: _Candidate) -> None:
     """Import one plugin, register it, and take (and check) what each of its hooks returns."""
     record = candidate.record
     plugin = candidate.plugin = candidate.load()
-    unknown = sorted(n for n in dir(plugin)
-                     if n.startswith("crossgrad_") and n not in HOOKS
-                     and callable(getattr(plugin, n)))
+    unknown = sorted(
+        n
+        for n in dir(plugin)
+        if n.startswith("crossgrad_") and n not in HOOKS and callable(getattr(plugin, n))
+    )
     if unknown:
-        raise PluginError(f"defines unknown hook(s) {', '.join(unknown)}; crossgrad's hooks "
-                          f"are {', '.join(HOOKS)}",
-                          hint="rename the function, or upgrade crossgrad if the plugin "
-                          "needs a newer one")
+        raise PluginError(
+            f"defines unknown hook(s) {', '.join(unknown)}; crossgrad's hooks "
+            f"are {', '.join(HOOKS)}",
+            hint="rename the function, or upgrade crossgrad if the plugin needs a newer one",
+        )
     pm.register(plugin, name=record.name)
     try:
         for hook in HOOKS:
@@ -212,35 +227,48 @@ def _collect(pm: pluggy.PluginManager, candidate: _Candidate) -> None:
 
 
 def _take(candidate: _Candidate, hook: str, returned: Any) -> None:
-    expected = {"crossgrad_backends": Backend, "crossgrad_ops": OpSpec,
-                "crossgrad_kernels": KernelSpec}[hook]
+    expected = {
+        "crossgrad_backends": Backend,
+        "crossgrad_ops": OpSpec,
+        "crossgrad_kernels": KernelSpec,
+    }[hook]
     items = list(returned) if isinstance(returned, (list, tuple)) else None
     if items is None or not all(isinstance(i, expected) for i in items):
-        raise PluginError(f"{hook}() returned {returned!r:.200}, not a list of "
-                          f"{expected.__name__}",
-                          hint=f"return a list of crossgrad.plugins.{expected.__name__}")
+        raise PluginError(
+            f"{hook}() returned {returned!r:.200}, not a list of {expected.__name__}",
+            hint=f"return a list of crossgrad.plugins.{expected.__name__}",
+        )
     for item in items:
         if isinstance(item, Backend):
             if not isinstance(item.name, str) or not item.name.isidentifier():
-                raise PluginError(f"{hook}() returned a backend named {item.name!r}",
-                                  hint="give the Backend subclass a `name` that is a "
-                                  "Python identifier")
+                raise PluginError(
+                    f"{hook}() returned a backend named {item.name!r}",
+                    hint="give the Backend subclass a `name` that is a Python identifier",
+                )
             candidate.backends.append(item)
         elif isinstance(item, OpSpec):
             if not isinstance(item.name, str) or not OP_NAME.match(item.name):
-                raise PluginError(f"{hook}() returned an op named {item.name!r}",
-                                  hint="name ops '<namespace>.<op>', lower-case identifiers")
+                raise PluginError(
+                    f"{hook}() returned an op named {item.name!r}",
+                    hint="name ops '<namespace>.<op>', lower-case identifiers",
+                )
             if not (callable(item.function) or isinstance(item.function, str)):
-                raise PluginError(f"op {item.name!r}: function is {item.function!r}",
-                                  hint="give a Function subclass, a callable, or a "
-                                  "'module:attr' string")
+                raise PluginError(
+                    f"op {item.name!r}: function is {item.function!r}",
+                    hint="give a Function subclass, a callable, or a 'module:attr' string",
+                )
             candidate.ops.append(item)
         else:
-            if not (isinstance(item.op, str) and isinstance(item.backend, str)
-                    and (callable(item.kernel) or isinstance(item.kernel, str))):
-                raise PluginError(f"{hook}() returned {item!r}",
-                                  hint="KernelSpec(op: str, backend: str, kernel: callable "
-                                  "or 'module:attr' string)")
+            if not (
+                isinstance(item.op, str)
+                and isinstance(item.backend, str)
+                and (callable(item.kernel) or isinstance(item.kernel, str))
+            ):
+                raise PluginError(
+                    f"{hook}() returned {item!r}",
+                    hint="KernelSpec(op: str, backend: str, kernel: callable "
+                    "or 'module:attr' string)",
+                )
             candidate.kernels.append(item)
 
 
@@ -291,8 +319,9 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
         message = str(clash.error()).partition("\n")[0]
         for r in clash.claimants:
             r.conflicts.append(message)
-        _warn_or_raise(f"crossgrad: {message}; using it raises until one plugin is removed",
-                       clash.error())
+        _warn_or_raise(
+            f"crossgrad: {message}; using it raises until one plugin is removed", clash.error()
+        )
     return Loaded(records, backends, ops, contested, namespaces)
 
 
@@ -322,32 +351,41 @@ class _Claims:
             return
         for b in c.backends:
             if b.name in self.builtin_backends:
-                raise PluginError(f"claims backend {b.name!r}, built into "
-                                  f"{self.builtin_backends[b.name].label}",
-                                  hint="give the backend another name")
+                raise PluginError(
+                    f"claims backend {b.name!r}, built into {self.builtin_backends[b.name].label}",
+                    hint="give the backend another name",
+                )
         for spec in c.ops:
             if spec.namespace in self.builtin_namespaces:
-                raise PluginError(f"claims op {spec.name!r} in namespace {spec.namespace!r}, "
-                                  f"which belongs to crossgrad's own ops "
-                                  f"(crossgrad {_version(PROJECT)})",
-                                  hint="put the plugin's ops in a namespace of its own, "
-                                  "named like its entry point")
+                raise PluginError(
+                    f"claims op {spec.name!r} in namespace {spec.namespace!r}, "
+                    f"which belongs to crossgrad's own ops "
+                    f"(crossgrad {_version(PROJECT)})",
+                    hint="put the plugin's ops in a namespace of its own, "
+                    "named like its entry point",
+                )
         for k in c.kernels:
             namespace = k.op.partition(".")[0] if "." in k.op else ""
             if k.override or (namespace and r in self.namespace_owners.get(namespace, [])):
                 continue
             others = [o for o in self.namespace_owners.get(namespace, []) if o is not r]
             if not namespace or namespace in self.builtin_namespaces or others:
-                whose = f"{others[0].label}'s" if others and not others[0].builtin \
-                    else "crossgrad's"
-                raise PluginError(f"kernel {k.backend}:{k.op} is for {whose} op, not this "
-                                  "plugin's, and is not declared as an override",
-                                  hint="return KernelSpec(..., override=True) to replace it")
+                whose = (
+                    f"{others[0].label}'s" if others and not others[0].builtin else "crossgrad's"
+                )
+                raise PluginError(
+                    f"kernel {k.backend}:{k.op} is for {whose} op, not this "
+                    "plugin's, and is not declared as an override",
+                    hint="return KernelSpec(..., override=True) to replace it",
+                )
 
 
-def _claim(key: tuple[str, str], record: PluginRecord,
-           owners: dict[tuple[str, str], PluginRecord],
-           contested: dict[tuple[str, str], Contested]) -> None:
+def _claim(
+    key: tuple[str, str],
+    record: PluginRecord,
+    owners: dict[tuple[str, str], PluginRecord],
+    contested: dict[tuple[str, str], Contested],
+) -> None:
     owner = owners.setdefault(key, record)
     if owner is record:
         return
@@ -375,16 +413,19 @@ def _contested_kernel(clash: Contested) -> Callable[..., Any]:
 def _fail(record: PluginRecord, reason: str, exc: BaseException) -> None:
     record.state, record.reason = "failed", reason
     record.backends, record.ops, record.kernels, record.overrides = [], [], [], []
-    _warn_or_raise(f"crossgrad: plugin {record.name!r} from {record.label} was not loaded: "
-                   f"{reason}", PluginError(f"plugin {record.name!r} from {record.label} "
-                                            f"failed to load: {reason}",
-                                            hint="fix, upgrade or uninstall the plugin, or "
-                                            f"block it with CROSSGRAD_BLOCK_PLUGINS="
-                                            f"{record.name}"), exc)
+    _warn_or_raise(
+        f"crossgrad: plugin {record.name!r} from {record.label} was not loaded: {reason}",
+        PluginError(
+            f"plugin {record.name!r} from {record.label} failed to load: {reason}",
+            hint="fix, upgrade or uninstall the plugin, or "
+            f"block it with CROSSGRAD_BLOCK_PLUGINS="
+            f"{record.name}",
+        ),
+        exc,
+    )
 
 
-def _warn_or_raise(message: str, error: PluginError, cause: BaseException | None = None
-                   ) -> None:
+def _warn_or_raise(message: str, error: PluginError, cause: BaseException | None = None) -> None:
     if truthy("CROSSGRAD_STRICT_PLUGINS"):
         raise error from cause
     warnings.warn(message, PluginWarning, stacklevel=_outside_crossgrad())

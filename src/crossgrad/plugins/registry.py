@@ -19,7 +19,8 @@ from crossgrad.plugins import manager
 _loaded: manager.Loaded | None = None
 _default: Backend | None = None
 _scoped: contextvars.ContextVar[Backend | None] = contextvars.ContextVar(
-    "crossgrad_backend", default=None)
+    "crossgrad_backend", default=None
+)
 
 
 def loaded() -> manager.Loaded:
@@ -78,9 +79,11 @@ def get_backend(name: str | None = None) -> Backend:
     backend = backends.get(name)
     reason = None if backend is None else backend.unavailable_reason()
     if backend is None or reason is not None:
-        raise BackendNotFoundError(_not_found_message(name, backends),
-                                   hint="install the backend's extra, e.g. "
-                                   "pip install 'crossgrad[jax]', or pick a usable one")
+        raise BackendNotFoundError(
+            _not_found_message(name, backends),
+            hint="install the backend's extra, e.g. "
+            "pip install 'crossgrad[jax]', or pick a usable one",
+        )
     return backend
 
 
@@ -136,8 +139,7 @@ class OpNamespace:
     ``dir()`` lists the ops without importing anything.
     """
 
-    def __init__(self, name: str, specs: dict[str, tuple[OpSpec, manager.PluginRecord]]
-                 ) -> None:
+    def __init__(self, name: str, specs: dict[str, tuple[OpSpec, manager.PluginRecord]]) -> None:
         self._name, self._specs = name, specs
 
     def __getattr__(self, op: str) -> Any:
@@ -148,11 +150,12 @@ class OpNamespace:
         if clash is not None:
             raise clash.error()
         if op not in self._specs:
-            raise OpNotFoundError(self._missing_op(op), hint="check the name (dir() lists "
-                                  "the ops), or upgrade the plugin")
+            raise OpNotFoundError(
+                self._missing_op(op),
+                hint="check the name (dir() lists the ops), or upgrade the plugin",
+            )
         spec, record = self._specs[op]
-        found = resolve(spec.function, f"op {full!r} of plugin {record.name!r} "
-                                       f"({record.label})")
+        found = resolve(spec.function, f"op {full!r} of plugin {record.name!r} ({record.label})")
         if isinstance(found, type) and issubclass(found, Function):
             found = found.apply
         setattr(self, op, found)  # later lookups are plain attribute reads
@@ -164,9 +167,11 @@ class OpNamespace:
         names = sorted(self._specs)
         owners = sorted({r.label for _, r in self._specs.values()})
         close = difflib.get_close_matches(op, names, n=3)
-        return (f"crossgrad.ops.{self._name} has no op {op!r}; its ops (from "
-                f"{', '.join(owners)}): {', '.join(names)}"
-                + (f". Did you mean {', '.join(close)}?" if close else ""))
+        return (
+            f"crossgrad.ops.{self._name} has no op {op!r}; its ops (from "
+            f"{', '.join(owners)}): {', '.join(names)}"
+            + (f". Did you mean {', '.join(close)}?" if close else "")
+        )
 
     def __dir__(self) -> list[str]:
         return sorted(self._specs)
@@ -191,34 +196,33 @@ def op_namespace(name: str) -> OpNamespace:
     if found is None:
         state = loaded()
         if not any(not r.builtin for r in state.namespaces.get(name, [])):
-            raise OpNotFoundError(_missing_namespace(name, state),
-                                  hint="`crossgrad info` lists the plugins and what each "
-                                  "registered")
-        specs = {spec.op: (spec, r) for spec, r in state.ops.values()
-                 if spec.namespace == name}
+            raise OpNotFoundError(
+                _missing_namespace(name, state),
+                hint="`crossgrad info` lists the plugins and what each registered",
+            )
+        specs = {spec.op: (spec, r) for spec, r in state.ops.values() if spec.namespace == name}
         found = _namespaces[name] = OpNamespace(name, specs)
     return found
 
 
 def op_namespace_names() -> list[str]:
     """The plugin namespaces under ``crossgrad.ops`` (for ``dir`` and tab completion)."""
-    return sorted(n for n, owners in loaded().namespaces.items()
-                  if not any(r.builtin for r in owners))
+    return sorted(
+        n for n, owners in loaded().namespaces.items() if not any(r.builtin for r in owners)
+    )
 
 
 def _missing_namespace(name: str, state: manager.Loaded) -> str:
     lines = [f"crossgrad.ops has no op namespace {name!r}"]
     for r in state.records:
         if r.name == name and r.state != "loaded":
-            lines.append(f"plugin {name!r} ({r.label}) provides it but is {r.state}: "
-                         f"{r.reason}")
+            lines.append(f"plugin {name!r} ({r.label}) provides it but is {r.state}: {r.reason}")
             break
     else:
         if name in KNOWN_PLUGINS:
             lines.append(f"it is provided by the package {KNOWN_PLUGINS[name]}")
         else:
-            lines.append("no installed plugin registers it: install the package that "
-                         "provides it")
+            lines.append("no installed plugin registers it: install the package that provides it")
     lines.append(f"plugin namespaces here: {', '.join(op_namespace_names()) or 'none'}")
     return "\n".join(lines)
 

@@ -16,6 +16,17 @@ from crossgrad.testing.divergence import DivergenceReport, locate_divergence
 from crossgrad.testing.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from crossgrad.testing.opcase import Arg, ErrorCase, OpCase
 
-__all__ = ["Arg", "OpCase", "ErrorCase", "assert_close", "default_tolerances", "gradcheck",
-           "gradgradcheck", "GradcheckError", "check_backends", "BackendsReport",
-           "locate_divergence", "DivergenceReport"]
+__all__ = [
+    "Arg",
+    "OpCase",
+    "ErrorCase",
+    "assert_close",
+    "default_tolerances",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+    "check_backends",
+    "BackendsReport",
+    "locate_divergence",
+    "DivergenceReport",
+]

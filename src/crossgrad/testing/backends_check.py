@@ -63,8 +63,9 @@ class Row:
 class BackendsReport:
     """What :func:`check_backends` found: one :class:`Row` per backend and quantity."""
 
-    def __init__(self, rows: list[Row], order: int, n_outputs: int,
-                 differentiable: Sequence[int]) -> None:
+    def __init__(
+        self, rows: list[Row], order: int, n_outputs: int, differentiable: Sequence[int]
+    ) -> None:
         self.rows = rows
         self.order = order
         self.n_outputs = n_outputs
@@ -91,29 +92,51 @@ class BackendsReport:
         return list(dict.fromkeys(names))
 
     def __str__(self) -> str:
-        head = (f"check_backends: {self.n_outputs} output(s), {len(self.differentiable)} "
-                f"differentiable input(s), order {self.order}; reference: "
-                f"{REFERENCE_BACKEND} float64")
-        header = ("backend", "quantity", "dtype", "shape", "max abs err", "max rel err",
-                  "err/tol", "status")
+        head = (
+            f"check_backends: {self.n_outputs} output(s), {len(self.differentiable)} "
+            f"differentiable input(s), order {self.order}; reference: "
+            f"{REFERENCE_BACKEND} float64"
+        )
+        header = (
+            "backend",
+            "quantity",
+            "dtype",
+            "shape",
+            "max abs err",
+            "max rel err",
+            "err/tol",
+            "status",
+        )
         table = [header]
         for r in self.rows:
             if r.status in ("skipped", "error"):
                 table.append((r.backend, r.quantity, "", "", "", "", "", r.status))
                 continue
-            table.append((r.backend, r.quantity, r.dtype, _shape(r.shape), f"{r.max_abs:.3g}",
-                          f"{r.max_rel:.3g}", f"{r.err_tol:.3g}", r.status))
+            table.append(
+                (
+                    r.backend,
+                    r.quantity,
+                    r.dtype,
+                    _shape(r.shape),
+                    f"{r.max_abs:.3g}",
+                    f"{r.max_rel:.3g}",
+                    f"{r.err_tol:.3g}",
+                    r.status,
+                )
+            )
         widths = [max(len(line[i]) for line in table) for i in range(len(header))]
         lines = [head]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()
-                  for line in table]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in table]
         notes = [f"  {r.backend} {r.quantity}: {r.note}" for r in self.rows if r.note]
         if notes:
             lines.append("notes:")
             lines += notes
         fails = self.failures
-        lines.append("PASSED" if not fails else
-                     f"FAILED: {len(fails)} row(s) on {', '.join(self._failed_backends())}")
+        lines.append(
+            "PASSED"
+            if not fails
+            else f"FAILED: {len(fails)} row(s) on {', '.join(self._failed_backends())}"
+        )
         return "\n".join(lines)
 
     def _failed_backends(self) -> list[str]:
@@ -130,6 +153,7 @@ def _shape(shape: tuple[int, ...] | None) -> str:
 
 
 # ---------------------------------------------------------------------------- inputs
+
 
 @dataclass(frozen=True)
 class PreparedInput:
@@ -151,8 +175,9 @@ def prepare_inputs(inputs: Sequence[Any], constants: Iterable[int] = ()) -> list
     constants = set(constants)
     for i in constants:
         if not 0 <= i < len(inputs):
-            raise IndexError(f"check_backends: constants index {i} is out of range for "
-                             f"{len(inputs)} input(s)")
+            raise IndexError(
+                f"check_backends: constants index {i} is out of range for {len(inputs)} input(s)"
+            )
     prepared = []
     for i, x in enumerate(inputs):
         if isinstance(x, Tensor):
@@ -166,8 +191,9 @@ def prepare_inputs(inputs: Sequence[Any], constants: Iterable[int] = ()) -> list
     return prepared
 
 
-def place_inputs(prepared: Sequence[PreparedInput], backend: str,
-                 float64: bool = False) -> list[Any]:
+def place_inputs(
+    prepared: Sequence[PreparedInput], backend: str, float64: bool = False
+) -> list[Any]:
     """Create the arguments on ``backend`` (floating arrays cast to float64 if asked)."""
     args: list[Any] = []
     for p in prepared:
@@ -186,8 +212,10 @@ def as_outputs(result: Any, where: str) -> tuple[Tensor, ...]:
     outputs = result if isinstance(result, tuple) else (result,)
     for k, o in enumerate(outputs):
         if not isinstance(o, Tensor):
-            raise TypeError(f"{where}: the function must return a Tensor or a tuple of Tensors; "
-                            f"output {k} is {type(o).__name__}",)
+            raise TypeError(
+                f"{where}: the function must return a Tensor or a tuple of Tensors; "
+                f"output {k} is {type(o).__name__}",
+            )
     return outputs
 
 
@@ -195,12 +223,12 @@ def to_numpy(t: Tensor | None) -> np.ndarray | None:
     return None if t is None else np.asarray(t.detach().numpy())
 
 
-def random_weights(shapes: Sequence[tuple[int, ...]], rng: np.random.Generator
-                   ) -> list[np.ndarray]:
+def random_weights(shapes: Sequence[tuple[int, ...]], rng: np.random.Generator) -> list[np.ndarray]:
     return [rng.standard_normal(s) for s in shapes]
 
 
 # ---------------------------------------------------------------------------- one run
+
 
 @dataclass
 class _Run:
@@ -212,8 +240,14 @@ class _Run:
     device: str
 
 
-def _run(fn: Callable[..., Any], prepared: Sequence[PreparedInput], backend: str, order: int,
-         weights2: list[np.ndarray], float64: bool) -> _Run:
+def _run(
+    fn: Callable[..., Any],
+    prepared: Sequence[PreparedInput],
+    backend: str,
+    order: int,
+    weights2: list[np.ndarray],
+    float64: bool,
+) -> _Run:
     with registry.use_backend(backend), enable_grad():
         args = place_inputs(prepared, backend, float64)
         leaves = [a for a, p in zip(args, prepared) if p.differentiable]
@@ -225,19 +259,24 @@ def _run(fn: Callable[..., Any], prepared: Sequence[PreparedInput], backend: str
         # Drawn from the output shapes with a fixed seed: the same weights on every backend.
         weights = random_weights([o.shape for o in outputs], np.random.default_rng(_SEED))
         roots = [o for o in outputs if o.requires_grad]
-        seeds = [tensor(w, dtype=o.dtype, backend=backend)
-                 for o, w in zip(outputs, weights) if o.requires_grad]
+        seeds = [
+            tensor(w, dtype=o.dtype, backend=backend)
+            for o, w in zip(outputs, weights)
+            if o.requires_grad
+        ]
         if not roots:
             result.grads = [None] * len(leaves)
             result.grads2 = [None] * len(leaves)
             return result
-        g1 = grad(roots, leaves, grad_outputs=seeds, create_graph=order >= 2,
-                  allow_unused=True)
+        g1 = grad(roots, leaves, grad_outputs=seeds, create_graph=order >= 2, allow_unused=True)
         result.grads = [to_numpy(g) for g in g1]
         if order < 2:
             return result
-        terms = [(g * tensor(v, dtype=g.dtype, backend=backend)).sum()
-                 for g, v in zip(g1, weights2) if g is not None and g.requires_grad]
+        terms = [
+            (g * tensor(v, dtype=g.dtype, backend=backend)).sum()
+            for g, v in zip(g1, weights2)
+            if g is not None and g.requires_grad
+        ]
         if not terms:
             # Every first-order gradient is constant: the second-order ones are zero.
             result.grads2 = [None] * len(leaves)
@@ -252,9 +291,17 @@ def _run(fn: Callable[..., Any], prepared: Sequence[PreparedInput], backend: str
 
 # ---------------------------------------------------------------------------- comparing
 
-def _compare(backend: str, quantity: str, actual: np.ndarray | None,
-             expected: np.ndarray | None, like: np.ndarray | None, device: str,
-             rtol: float | None, atol: float | None) -> Row:
+
+def _compare(
+    backend: str,
+    quantity: str,
+    actual: np.ndarray | None,
+    expected: np.ndarray | None,
+    like: np.ndarray | None,
+    device: str,
+    rtol: float | None,
+    atol: float | None,
+) -> Row:
     """Compare one quantity with the reference; ``like`` gives the zeros an absent gradient
     stands for."""
     if actual is None and expected is None:
@@ -270,8 +317,19 @@ def _compare(backend: str, quantity: str, actual: np.ndarray | None,
     r = d_rtol if rtol is None else rtol
     a = d_atol if atol is None else atol
     if actual.shape != expected.shape:
-        return Row(backend, quantity, "FAIL", dtype, actual.shape, np.inf, np.inf, np.inf, r, a,
-                   note=f"shape {actual.shape} differs from the reference's {expected.shape}")
+        return Row(
+            backend,
+            quantity,
+            "FAIL",
+            dtype,
+            actual.shape,
+            np.inf,
+            np.inf,
+            np.inf,
+            r,
+            a,
+            note=f"shape {actual.shape} differs from the reference's {expected.shape}",
+        )
     try:
         assert_close(actual, expected, rtol=r, atol=a)
         status = "ok"
@@ -281,8 +339,9 @@ def _compare(backend: str, quantity: str, actual: np.ndarray | None,
     return Row(backend, quantity, status, dtype, actual.shape, max_abs, max_rel, err_tol, r, a)
 
 
-def _errors(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float
-            ) -> tuple[float, float, float]:
+def _errors(
+    actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float
+) -> tuple[float, float, float]:
     if actual.size == 0:
         return 0.0, 0.0, 0.0
     a = actual.astype(np.float64)
@@ -312,14 +371,20 @@ def _select(backends: str | Iterable[str]) -> list[str]:
             raise BackendNotFoundError(
                 f"check_backends: unknown backend(s) {', '.join(map(repr, unknown))}; "
                 f"registered: {', '.join(sorted(known))}",
-                hint='pass backends="all" or names from crossgrad.plugins.registry.'
-                "all_backends()")
+                hint='pass backends="all" or names from crossgrad.plugins.registry.all_backends()',
+            )
     return list(dict.fromkeys(names))
 
 
-def check_backends(fn: Callable[..., Any], *inputs: Any, backends: str | Iterable[str] = "all",
-                   order: int = 2, rtol: float | None = None, atol: float | None = None,
-                   constants: Iterable[int] = ()) -> BackendsReport:
+def check_backends(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    backends: str | Iterable[str] = "all",
+    order: int = 2,
+    rtol: float | None = None,
+    atol: float | None = None,
+    constants: Iterable[int] = (),
+) -> BackendsReport:
     """Run ``fn`` on every backend and compare it with the NumPy float64 reference.
 
     Each backend runs ``fn`` in the inputs' own dtype; the reference runs it on NumPy with
@@ -359,8 +424,10 @@ def check_backends(fn: Callable[..., Any], *inputs: Any, backends: str | Iterabl
     names = _select(backends)
     prepared = prepare_inputs(inputs, constants)
     differentiable = [i for i, p in enumerate(prepared) if p.differentiable]
-    weights2 = random_weights([prepared[i].array.shape for i in differentiable],  # type: ignore
-                              np.random.default_rng(_SEED + 1))
+    weights2 = random_weights(
+        [prepared[i].array.shape for i in differentiable],  # type: ignore
+        np.random.default_rng(_SEED + 1),
+    )
     reference = _run(fn, prepared, REFERENCE_BACKEND, order, weights2, True)
     rows: list[Row] = []
     for name in names:
@@ -378,21 +445,36 @@ def check_backends(fn: Callable[..., Any], *inputs: Any, backends: str | Iterabl
     return BackendsReport(rows, order, len(reference.outputs), differentiable)
 
 
-def _compare_run(name: str, run: _Run, reference: _Run, prepared: Sequence[PreparedInput],
-                 differentiable: Sequence[int], order: int, rtol: float | None,
-                 atol: float | None) -> list[Row]:
+def _compare_run(
+    name: str,
+    run: _Run,
+    reference: _Run,
+    prepared: Sequence[PreparedInput],
+    differentiable: Sequence[int],
+    order: int,
+    rtol: float | None,
+    atol: float | None,
+) -> list[Row]:
     rows = []
     if len(run.outputs) != len(reference.outputs):
-        return [Row(name, "outputs", "FAIL", note=f"{len(run.outputs)} output(s), the "
-                    f"reference has {len(reference.outputs)}")]
+        return [
+            Row(
+                name,
+                "outputs",
+                "FAIL",
+                note=f"{len(run.outputs)} output(s), the reference has {len(reference.outputs)}",
+            )
+        ]
     for k, (a, e) in enumerate(zip(run.outputs, reference.outputs)):
         rows.append(_compare(name, f"output {k}", a, e, a, run.device, rtol, atol))
-    for level, mine, theirs in ((1, run.grads, reference.grads),
-                                (2, run.grads2, reference.grads2)):
+    for level, mine, theirs in ((1, run.grads, reference.grads), (2, run.grads2, reference.grads2)):
         if order < level:
             break
         label = "grad" if level == 1 else "grad2"
         for i, a, e in zip(differentiable, mine, theirs):
-            rows.append(_compare(name, f"{label} input {i}", a, e, prepared[i].array,
-                                 run.device, rtol, atol))
+            rows.append(
+                _compare(
+                    name, f"{label} input {i}", a, e, prepared[i].array, run.device, rtol, atol
+                )
+            )
     return rows

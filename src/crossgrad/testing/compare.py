@@ -37,8 +37,18 @@ DEVICE_FACTORS: dict[str, float] = {
     "other": 10.0,
 }
 
-_PRECISION = ["bool", "uint8", "int8", "int16", "int32", "int64", "float64", "float32",
-              "bfloat16", "float16"]
+_PRECISION = [
+    "bool",
+    "uint8",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "float64",
+    "float32",
+    "bfloat16",
+    "float16",
+]
 
 
 def default_tolerances(dtype: Any, device: str = "cpu") -> tuple[float, float]:
@@ -60,8 +70,13 @@ def default_tolerances(dtype: Any, device: str = "cpu") -> tuple[float, float]:
     return rtol * factor, atol * factor
 
 
-def assert_close(actual: Any, expected: Any, rtol: float | None = None,
-                 atol: float | None = None, msg: str | None = None) -> None:
+def assert_close(
+    actual: Any,
+    expected: Any,
+    rtol: float | None = None,
+    atol: float | None = None,
+    msg: str | None = None,
+) -> None:
     """Assert that ``actual`` and ``expected`` have the same shape and close values.
 
     Each side may be a Tensor (any backend), a NumPy array, a Python or NumPy scalar, a
@@ -89,21 +104,22 @@ def assert_close(actual: Any, expected: Any, rtol: float | None = None,
     _compare(actual, expected, rtol, atol, msg, where="")
 
 
-def _compare(actual: Any, expected: Any, rtol: float | None, atol: float | None,
-             msg: str | None, where: str) -> None:
+def _compare(
+    actual: Any, expected: Any, rtol: float | None, atol: float | None, msg: str | None, where: str
+) -> None:
     if isinstance(actual, (tuple, list)) and _is_sequence_of_values(actual):
         if not isinstance(expected, (tuple, list)) or len(expected) != len(actual):
             got = len(expected) if isinstance(expected, (tuple, list)) else type(expected).__name__
-            _fail(msg, where, f"Sequences differ in length: len(actual)={len(actual)}, "
-                  f"expected={got}")
+            _fail(
+                msg, where, f"Sequences differ in length: len(actual)={len(actual)}, expected={got}"
+            )
         for i, (a, e) in enumerate(zip(actual, expected)):
             _compare(a, e, rtol, atol, msg, f"{where}[{i}]")
         return
     a, a_device = _to_numpy(actual)
     e, e_device = _to_numpy(expected)
     if a.shape != e.shape:
-        _fail(msg, where, f"Shapes do not match: actual.shape={a.shape}, "
-              f"expected.shape={e.shape}")
+        _fail(msg, where, f"Shapes do not match: actual.shape={a.shape}, expected.shape={e.shape}")
     rtol, atol = _tolerances(a.dtype, e.dtype, a_device or e_device or "cpu", rtol, atol)
     if a.size == 0:
         return
@@ -128,8 +144,7 @@ def _compare(actual: Any, expected: Any, rtol: float | None, atol: float | None,
 
 def _is_sequence_of_values(x: Any) -> bool:
     """A tuple/list to compare item by item (not nested numbers forming one array)."""
-    return any(isinstance(v, (Tensor, np.ndarray, tuple, list)) for v in x) or isinstance(
-        x, tuple)
+    return any(isinstance(v, (Tensor, np.ndarray, tuple, list)) for v in x) or isinstance(x, tuple)
 
 
 def _to_numpy(x: Any) -> tuple[np.ndarray, str | None]:
@@ -142,8 +157,9 @@ def _to_numpy(x: Any) -> tuple[np.ndarray, str | None]:
     return np.asarray(x), None
 
 
-def _tolerances(a: np.dtype, e: np.dtype, device: str, rtol: float | None,
-                atol: float | None) -> tuple[float, float]:
+def _tolerances(
+    a: np.dtype, e: np.dtype, device: str, rtol: float | None, atol: float | None
+) -> tuple[float, float]:
     # The less precise side decides: float16 vs float64 data is compared at float16's.
     names = [d.name if d.name in _PRECISION else "float64" for d in (a, e)]
     least = max(names, key=_PRECISION.index)
@@ -151,8 +167,9 @@ def _tolerances(a: np.dtype, e: np.dtype, device: str, rtol: float | None,
     return (d_rtol if rtol is None else rtol), (d_atol if atol is None else atol)
 
 
-def _report(a: np.ndarray, e: np.ndarray, close: np.ndarray, diff: np.ndarray, rtol: float,
-            atol: float) -> str:
+def _report(
+    a: np.ndarray, e: np.ndarray, close: np.ndarray, diff: np.ndarray, rtol: float, atol: float
+) -> str:
     bad = ~close
     n_bad, total = int(bad.sum()), close.size
     badness = np.where(bad, np.nan_to_num(diff, nan=np.inf, posinf=np.inf), -1.0)

@@ -33,8 +33,14 @@ from crossgrad.testing.backends_check import check_backends
 from crossgrad.testing.consistency import UnknownNameError, known_gap
 from crossgrad.testing.opcase import ErrorCase, OpCase
 
-__all__ = ["plugin_record", "plugin_cases", "plugin_error_cases", "ErrorResult",
-           "check_error_case", "conformance_tests"]
+__all__ = [
+    "plugin_record",
+    "plugin_cases",
+    "plugin_error_cases",
+    "ErrorResult",
+    "check_error_case",
+    "conformance_tests",
+]
 
 
 def plugin_record(name: str) -> PluginRecord:
@@ -49,9 +55,11 @@ def plugin_record(name: str) -> PluginRecord:
         if name in (r.name, r.distribution) or any(op.startswith(name + ".") for op in r.ops):
             return r
     listed = ", ".join(f"{r.name} ({r.label}, {r.state})" for r in records) or "none"
-    raise UnknownNameError(f"no installed crossgrad plugin is called {name!r}; installed "
-                           f"plugins: {listed}\nhint: `crossgrad info` lists the plugins; "
-                           "pip install the plugin's package first")
+    raise UnknownNameError(
+        f"no installed crossgrad plugin is called {name!r}; installed "
+        f"plugins: {listed}\nhint: `crossgrad info` lists the plugins; "
+        "pip install the plugin's package first"
+    )
 
 
 def plugin_cases(name: str) -> list[tuple[str, OpCase]]:
@@ -68,9 +76,11 @@ def plugin_error_cases(name: str) -> list[tuple[str, ErrorCase]]:
 def _rows(name: str, field: str) -> list[tuple[str, Any]]:
     record = plugin_record(name)
     if record.state != "loaded":
-        raise UnknownNameError(f"plugin {record.name!r} ({record.label}) is {record.state}"
-                               + (f": {record.reason}" if record.reason else "")
-                               + "\nhint: fix what the reason says, then run again")
+        raise UnknownNameError(
+            f"plugin {record.name!r} ({record.label}) is {record.state}"
+            + (f": {record.reason}" if record.reason else "")
+            + "\nhint: fix what the reason says, then run again"
+        )
     rows = []
     for op in record.ops:
         spec = registry.loaded().ops[op][0]
@@ -101,8 +111,9 @@ class ErrorResult:
         return f"{self.module}::{self.case}"
 
 
-def check_error_case(module: str, case: ErrorCase, backends: list[str] | None = None
-                     ) -> list[ErrorResult]:
+def check_error_case(
+    module: str, case: ErrorCase, backends: list[str] | None = None
+) -> list[ErrorResult]:
     """Call ``case.fn`` on its bad inputs on each backend (default: every usable one) and
     check that each raises ``case.raises`` with ``case.match`` in the message, changes no
     input, and that all backends agree on the class and the message."""
@@ -120,10 +131,16 @@ def check_error_case(module: str, case: ErrorCase, backends: list[str] | None = 
         for i, r in enumerate(results):
             if r.status == "passed" and (r.raised, r.message) != (first.raised, first.message):
                 results[i] = ErrorResult(
-                    module, case.name, r.backend, "failed", r.raised, r.message,
+                    module,
+                    case.name,
+                    r.backend,
+                    "failed",
+                    r.raised,
+                    r.message,
                     f"{r.backend} raised {r.raised}: {r.message!r}, but {first.backend} "
                     f"raised {first.raised}: {first.message!r}; the same bad input must "
-                    "give the same class and message on every backend")
+                    "give the same class and message on every backend",
+                )
     return results
 
 
@@ -131,31 +148,43 @@ def _raise_on(module: str, case: ErrorCase, backend: str) -> ErrorResult:
     import crossgrad
 
     def fail(reason: str, raised: str = "", message: str = "") -> ErrorResult:
-        return ErrorResult(module, case.name, backend, "failed", raised, message,
-                           f"{case.name} on {backend}: {reason}")
+        return ErrorResult(
+            module,
+            case.name,
+            backend,
+            "failed",
+            raised,
+            message,
+            f"{case.name} on {backend}: {reason}",
+        )
 
     with registry.use_backend(backend):
-        tensors = [crossgrad.tensor(a, requires_grad=a.dtype.kind == "f")
-                   for a in case.make_inputs()]
+        tensors = [
+            crossgrad.tensor(a, requires_grad=a.dtype.kind == "f") for a in case.make_inputs()
+        ]
         before = [(t.detach().numpy().copy(), t._version) for t in tensors]
         try:
             case.fn(*tensors)
         except Exception as exc:  # noqa: BLE001 - what it raised is the result
             raised, message = type(exc).__name__, str(exc)
             if not isinstance(exc, case.raises):
-                return fail(f"raised {raised} ({message!r}), expected {case.raises.__name__}",
-                            raised, message)
+                return fail(
+                    f"raised {raised} ({message!r}), expected {case.raises.__name__}",
+                    raised,
+                    message,
+                )
             if not isinstance(exc, CrossgradError):
-                return fail(f"raised {raised}, which is not a crossgrad error class",
-                            raised, message)
+                return fail(
+                    f"raised {raised}, which is not a crossgrad error class", raised, message
+                )
             if case.match not in message:
-                return fail(f"message {message!r} does not contain {case.match!r}",
-                            raised, message)
+                return fail(f"message {message!r} does not contain {case.match!r}", raised, message)
         else:
             return fail(f"raised nothing; expected {case.raises.__name__}")
         for i, (t, (values, version)) in enumerate(zip(tensors, before)):
-            if t._version != version or not np.array_equal(t.detach().numpy(), values,
-                                                            equal_nan=True):
+            if t._version != version or not np.array_equal(
+                t.detach().numpy(), values, equal_nan=True
+            ):
                 return fail(f"input {i} was modified before the error", raised, message)
     return ErrorResult(module, case.name, backend, "passed", raised, message)
 
@@ -176,11 +205,19 @@ def conformance_tests(plugin: str) -> type:
         rows, errors, problem = [], [], str(exc)
 
     def params(check: str) -> list[Any]:
-        found = [pytest.param(module, case, id=f"{module}::{case.name}") for module, case in rows
-                 if check in optable.applicable_checks(case)]
-        return found or [pytest.param(None, None, id="none",
-                                      marks=pytest.mark.skip(reason=f"no case of {plugin} "
-                                                             f"needs the {check} check"))]
+        found = [
+            pytest.param(module, case, id=f"{module}::{case.name}")
+            for module, case in rows
+            if check in optable.applicable_checks(case)
+        ]
+        return found or [
+            pytest.param(
+                None,
+                None,
+                id="none",
+                marks=pytest.mark.skip(reason=f"no case of {plugin} needs the {check} check"),
+            )
+        ]
 
     def run(check: str) -> Any:
         def test(self: Any, module: str, case: OpCase, backend: str) -> None:
@@ -202,8 +239,10 @@ def conformance_tests(plugin: str) -> type:
             assert problem is None, problem
             covered = {module for module, _ in rows}
             missing = [op for op in plugin_record(plugin).ops if op not in covered]
-            assert not missing, (f"ops of {plugin} with no OpCase rows (so nothing checks "
-                                 f"them): {missing}; give their OpSpec cases=")
+            assert not missing, (
+                f"ops of {plugin} with no OpCase rows (so nothing checks "
+                f"them): {missing}; give their OpSpec cases="
+            )
 
         test_forward = run("forward")
         test_float32 = run("float32")
@@ -212,33 +251,49 @@ def conformance_tests(plugin: str) -> type:
         test_gradgrad = run("gradgrad")
 
         @pytest.mark.parametrize("module, case", params("forward"))
-        def test_backends_agree(self, module: str, case: OpCase,
-                                request: pytest.FixtureRequest) -> None:
+        def test_backends_agree(
+            self, module: str, case: OpCase, request: pytest.FixtureRequest
+        ) -> None:
             """Every selected usable backend agrees with the NumPy float64 reference."""
             order = 2 if case.grad and case.gradgrad else 1 if case.grad else 0
-            backends = [b for b in _selected_usable(request)
-                        if known_gap(module, case, b) is None]
+            backends = [b for b in _selected_usable(request) if known_gap(module, case, b) is None]
             if not backends:
                 pytest.skip("no selected usable backend runs this case")
             inputs = case.make_inputs()
-            constants = [i for i, (f, d) in enumerate(zip(case.is_float(),
-                                                          case.differentiable()))
-                         if f and not d]
-            report = check_backends(case.fn, *inputs, backends=backends, order=order,
-                                    constants=constants)
+            constants = [
+                i
+                for i, (f, d) in enumerate(zip(case.is_float(), case.differentiable()))
+                if f and not d
+            ]
+            report = check_backends(
+                case.fn, *inputs, backends=backends, order=order, constants=constants
+            )
             assert report.passed, f"{module}::{case.name}\n{report}"
 
-        @pytest.mark.parametrize("module, error", [
-            pytest.param(m, e, id=f"{m}::{e.name}") for m, e in errors] or [
-            pytest.param(None, None, id="none", marks=pytest.mark.skip(
-                reason=f"{plugin} declares no bad inputs (ErrorCase rows)"))])
-        def test_error_parity(self, module: str, error: ErrorCase,
-                              request: pytest.FixtureRequest) -> None:
+        @pytest.mark.parametrize(
+            "module, error",
+            [pytest.param(m, e, id=f"{m}::{e.name}") for m, e in errors]
+            or [
+                pytest.param(
+                    None,
+                    None,
+                    id="none",
+                    marks=pytest.mark.skip(
+                        reason=f"{plugin} declares no bad inputs (ErrorCase rows)"
+                    ),
+                )
+            ],
+        )
+        def test_error_parity(
+            self, module: str, error: ErrorCase, request: pytest.FixtureRequest
+        ) -> None:
             """Each declared bad input raises the same crossgrad error on every selected
             usable backend."""
-            failed = [r.reason for r in check_error_case(module, error,
-                                                         _selected_usable(request))
-                      if r.status == "failed"]
+            failed = [
+                r.reason
+                for r in check_error_case(module, error, _selected_usable(request))
+                if r.status == "failed"
+            ]
             assert not failed, "\n".join(str(f) for f in failed)
 
     Conformance.__name__ = Conformance.__qualname__ = f"TestConformance[{plugin}]"

@@ -32,8 +32,18 @@ from crossgrad.testing import optable
 from crossgrad.testing.opcase import CHECKS, OpCase
 from crossgrad.testing.optable import Measurement
 
-__all__ = ["CHECKED", "CaseResult", "Report", "UnknownNameError", "check_consistency",
-           "load_cases", "select_cases", "check_case", "known_gap", "parse_gap"]
+__all__ = [
+    "CHECKED",
+    "CaseResult",
+    "Report",
+    "UnknownNameError",
+    "check_consistency",
+    "load_cases",
+    "select_cases",
+    "check_case",
+    "known_gap",
+    "parse_gap",
+]
 
 #: The op-table checks this suite runs (float32 and layout checks stay in the test suite:
 #: they test crossgrad's promotion and view logic more than a backend's arithmetic).
@@ -88,17 +98,24 @@ class CaseResult:
         (``"passed"``, ``"failed"``, ``"skipped"``, or None where the check does not apply to
         the case), its largest absolute error, and that error over its tolerance (above 1
         fails); errors are None when not measured or not finite."""
-        out: dict[str, Any] = {"id": self.id, "module": self.module, "case": self.case,
-                               "backend": self.backend, "status": self.status}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "module": self.module,
+            "case": self.case,
+            "backend": self.backend,
+            "status": self.status,
+        }
         for name in CHECKED:
             m = self.measurements().get(name)
             if m is not None:
                 state = "passed" if m.passed else "failed"
             else:
                 state = "skipped" if name in self.skipped else None
-            out[name] = {"status": state,
-                         "max_abs_error": None if m is None else _finite(m.error),
-                         "error_over_tolerance": None if m is None else _finite(m.ratio)}
+            out[name] = {
+                "status": state,
+                "max_abs_error": None if m is None else _finite(m.error),
+                "error_over_tolerance": None if m is None else _finite(m.ratio),
+            }
         out["skipped_checks"] = dict(self.skipped)
         out["reason"] = self.reason
         return out
@@ -137,9 +154,11 @@ class Report:
     def summary(self) -> str:
         """``"327 cases x 2 backends: 650 passed, 0 failed, 4 skipped"``."""
         n_cases, n_backends = len(self.cases), len(self.backends)
-        line = (f"{n_cases} case{'s' * (n_cases != 1)} x {n_backends} "
-                f"backend{'s' * (n_backends != 1)}: {self.count('passed')} passed, "
-                f"{self.count('failed')} failed, {self.count('skipped')} skipped")
+        line = (
+            f"{n_cases} case{'s' * (n_cases != 1)} x {n_backends} "
+            f"backend{'s' * (n_backends != 1)}: {self.count('passed')} passed, "
+            f"{self.count('failed')} failed, {self.count('skipped')} skipped"
+        )
         if self.broken_modules:
             line += f"; case modules that failed to import: {', '.join(self.broken_modules)}"
         return line
@@ -148,9 +167,10 @@ class Report:
 def load_cases() -> tuple[list[tuple[str, OpCase]], dict[str, str]]:
     """Every row of ``crossgrad.testing.cases`` as ``(module, case)``, and the modules that
     failed to import (name to traceback), so one broken module does not hide the others."""
-    names = sorted((m.name for m in pkgutil.iter_modules(op_cases.__path__)),
-                   key=lambda n: (MODULE_ORDER.index(n) if n in MODULE_ORDER
-                                  else len(MODULE_ORDER), n))
+    names = sorted(
+        (m.name for m in pkgutil.iter_modules(op_cases.__path__)),
+        key=lambda n: (MODULE_ORDER.index(n) if n in MODULE_ORDER else len(MODULE_ORDER), n),
+    )
     rows: list[tuple[str, OpCase]] = []
     broken: dict[str, str] = {}
     for name in names:
@@ -163,8 +183,9 @@ def load_cases() -> tuple[list[tuple[str, OpCase]], dict[str, str]]:
     return rows, broken
 
 
-def select_cases(rows: Sequence[tuple[str, OpCase]], ops: Sequence[str] | None
-                 ) -> list[tuple[str, OpCase]]:
+def select_cases(
+    rows: Sequence[tuple[str, OpCase]], ops: Sequence[str] | None
+) -> list[tuple[str, OpCase]]:
     """The rows a filter names: a module (``"reduce"``), a case name or a prefix of one that
     ends at a ``-`` (``"sum"`` selects ``sum-all`` and ``sum-dim1-keepdim`` but not
     ``sum_to_size``; ``exp`` not ``expm1``), or ``module::case``.
@@ -203,13 +224,16 @@ def _no_case_message(op: str, rows: Sequence[tuple[str, OpCase]]) -> str:
     lines = [f"--ops: {op!r} matches no op case. Case modules: {', '.join(modules)}"]
     if close:
         lines.append(f"Close op names: {', '.join(close)}")
-    lines.append("hint: name a module, an op (`sum` selects sum-all, sum-dim1-keepdim, ...) "
-                 "or a full case name")
+    lines.append(
+        "hint: name a module, an op (`sum` selects sum-all, sum-dim1-keepdim, ...) "
+        "or a full case name"
+    )
     return "\n".join(lines)
 
 
-def _resolve_backends(names: Sequence[str] | None
-                      ) -> tuple[list[str], dict[str, str], dict[str, str]]:
+def _resolve_backends(
+    names: Sequence[str] | None,
+) -> tuple[list[str], dict[str, str], dict[str, str]]:
     """The backends to check, the unusable ones among them, and the unusable registered
     ones left out (only when no names were given)."""
     found = registry.all_backends()
@@ -225,7 +249,8 @@ def _resolve_backends(names: Sequence[str] | None
         raise UnknownNameError(
             f"--backends: unknown crossgrad backend(s): {', '.join(map(repr, unknown))}. "
             f"Valid names: {', '.join(found)}\n"
-            "hint: `crossgrad info` lists the backends and why any is unusable")
+            "hint: `crossgrad info` lists the backends and why any is unusable"
+        )
     chosen = list(dict.fromkeys(names))
     return chosen, {n: str(reasons[n]) for n in chosen if reasons[n] is not None}, {}
 
@@ -242,8 +267,7 @@ def parse_gap(key: str) -> tuple[str, str]:
     return selector, check
 
 
-def known_gap(module: str, case: OpCase, backend: str, check: str | None = None
-              ) -> str | None:
+def known_gap(module: str, case: OpCase, backend: str, check: str | None = None) -> str | None:
     """Why ``case`` (a row of case module ``module``) does not run ``check`` (or at all,
     when ``check`` is None) on ``backend``: the row's own ``skips`` data, else the
     backend's :attr:`~crossgrad.backends.base.Backend.known_gaps`; None when it runs.
@@ -264,8 +288,11 @@ def check_case(module: str, case: OpCase, backend: str) -> CaseResult:
     whole = known_gap(module, case, backend)
     if whole is not None:
         return CaseResult(module, case.name, backend, "skipped", reason=whole)
-    measure = {"forward": optable.measure_forward, "grad": optable.measure_grad,
-               "gradgrad": optable.measure_gradgrad}
+    measure = {
+        "forward": optable.measure_forward,
+        "grad": optable.measure_grad,
+        "gradgrad": optable.measure_gradgrad,
+    }
     found: dict[str, Measurement] = {}
     skipped: dict[str, str] = {}
     with registry.use_backend(backend):
@@ -284,8 +311,17 @@ def check_case(module: str, case: OpCase, backend: str) -> CaseResult:
         status, reason = "passed", None
     else:
         status, reason = "skipped", "; ".join(f"{k}: {v}" for k, v in skipped.items())
-    return CaseResult(module, case.name, backend, status, found.get("forward"),
-                      found.get("grad"), found.get("gradgrad"), skipped, reason)
+    return CaseResult(
+        module,
+        case.name,
+        backend,
+        status,
+        found.get("forward"),
+        found.get("grad"),
+        found.get("gradgrad"),
+        skipped,
+        reason,
+    )
 
 
 def _measure_quietly(measure: Callable[[OpCase], Measurement], case: OpCase) -> Measurement:
@@ -299,9 +335,12 @@ def _measure_quietly(measure: Callable[[OpCase], Measurement], case: OpCase) -> 
         return Measurement(None, None, f"{case.name}: raised {type(e).__name__}: {e}")
 
 
-def check_consistency(backends: Sequence[str] | None = None, ops: Sequence[str] | None = None,
-                      progress: Callable[[int, int, str], None] | None = None,
-                      rows: Sequence[tuple[str, OpCase]] | None = None) -> Report:
+def check_consistency(
+    backends: Sequence[str] | None = None,
+    ops: Sequence[str] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+    rows: Sequence[tuple[str, OpCase]] | None = None,
+) -> Report:
     """Check every selected op case on every selected backend; never raises on a mismatch.
 
     Args:
@@ -331,8 +370,9 @@ def check_consistency(backends: Sequence[str] | None = None, ops: Sequence[str] 
                 progress(done, total, f"{backend} {case.name}")
             done += 1
             if backend in unusable:
-                results.append(CaseResult(module, case.name, backend, "skipped",
-                                          reason=unusable[backend]))
+                results.append(
+                    CaseResult(module, case.name, backend, "skipped", reason=unusable[backend])
+                )
             else:
                 results.append(check_case(module, case, backend))
         if backend not in unusable:

@@ -127,16 +127,20 @@ class DivergenceReport:
     def __str__(self) -> str:
         a, b = self.backends
         if not self.found:
-            return (f"no divergence between {a} and {b}: {len(self.ops)} ops agree forward, "
-                    f"{self.n_grads} gradients agree backward")
+            return (
+                f"no divergence between {a} and {b}: {len(self.ops)} ops agree forward, "
+                f"{self.n_grads} gradients agree backward"
+            )
         d = self.divergences[0]
         lines = [f"first divergence ({a} vs {b}): " + _headline(d)]
         lines += ["  " + line for line in _body(d, a, b)]
         n_fwd = sum(x.kind == "forward" for x in self.divergences)
         n_bwd = sum(x.kind == "backward" for x in self.divergences)
-        lines.append(f"{n_fwd} of {len(self.ops)} op outputs and {n_bwd} of {self.n_grads} "
-                     f"gradients differ (each op checked on identical inputs: errors are "
-                     f"not carried forward)")
+        lines.append(
+            f"{n_fwd} of {len(self.ops)} op outputs and {n_bwd} of {self.n_grads} "
+            f"gradients differ (each op checked on identical inputs: errors are "
+            f"not carried forward)"
+        )
         for other in self.divergences[1:]:
             lines.append("  also: " + _headline(other))
         return "\n".join(lines)
@@ -152,8 +156,7 @@ def _headline(d: Divergence) -> str:
         return f"{d.op}: forward {d.what} differs"
     if len(d.ops) > 1:
         others = ", ".join(f"{o.name!r} #{o.index}" for o in d.ops[1:])
-        return (f"backward of {d.op} (or of {others}, which share the value): "
-                f"{d.what} differs")
+        return f"backward of {d.op} (or of {others}, which share the value): {d.what} differs"
     return f"backward of {d.op}: {d.what} differs"
 
 
@@ -163,9 +166,11 @@ def _body(d: Divergence, a: str, b: str) -> list[str]:
     if d.detail:
         return [d.detail]
     va, vb = d.values
-    return [f"shape {d.shape} {d.dtype}: {d.n_bad} of {d.size} elements differ; worst at "
-            f"{d.index}: {a}={va!s}, {b}={vb!s}, abs diff={d.abs_diff:.6g} "
-            f"(atol={d.atol:.3g}, rtol={d.rtol:.3g})"]
+    return [
+        f"shape {d.shape} {d.dtype}: {d.n_bad} of {d.size} elements differ; worst at "
+        f"{d.index}: {a}={va!s}, {b}={vb!s}, abs diff={d.abs_diff:.6g} "
+        f"(atol={d.atol:.3g}, rtol={d.rtol:.3g})"
+    ]
 
 
 def _short_path(path: str) -> str:
@@ -192,11 +197,18 @@ def _numpy(t: Tensor) -> np.ndarray:
 
 # ---------------------------------------------------------------------------- tracing
 
+
 class _Trace:
     """One run of the function on one backend; ``lead`` is the run to follow, if any."""
 
-    def __init__(self, backend: str, lead: _Trace | None, rtol: float | None,
-                 atol: float | None, factor: float) -> None:
+    def __init__(
+        self,
+        backend: str,
+        lead: _Trace | None,
+        rtol: float | None,
+        atol: float | None,
+        factor: float,
+    ) -> None:
         self.backend = backend
         self.lead = lead
         self.rtol, self.atol, self.factor = rtol, atol, factor
@@ -215,7 +227,9 @@ class _Trace:
         outs = result if isinstance(result, tuple) else (result,)
         name = getattr(cls, "name", "") or cls.__name__
         info = OpInfo(
-            k, name, _user_source(),
+            k,
+            name,
+            _user_source(),
             tuple(o.shape if isinstance(o, Tensor) else None for o in outs),
             tuple(o.dtype.name if isinstance(o, Tensor) else "" for o in outs),
             tuple(self.keys.get(id(a)) for a in args if isinstance(a, Tensor)),
@@ -240,20 +254,23 @@ class _Trace:
         k = info.index
         if k >= len(lead.ops) or lead.ops[k].name != info.name:
             theirs = repr(lead.ops[k].name) if k < len(lead.ops) else "nothing (it had ended)"
-            self._structure(f"op #{k} is {info.name!r} on {self.backend} but {theirs} on "
-                            f"{lead.backend}", info)
+            self._structure(
+                f"op #{k} is {info.name!r} on {self.backend} but {theirs} on {lead.backend}", info
+            )
             return
         for j, o in enumerate(outs):
             expected = lead.values[k][j] if j < len(lead.values[k]) else None
             if not isinstance(o, Tensor) or expected is None:
                 continue
             mine = _numpy(o)
-            found = self._compare("forward", lead.ops[k], f"output {j}", mine, expected,
-                                  o.device)
+            found = self._compare("forward", lead.ops[k], f"output {j}", mine, expected, o.device)
             if found is not None:
                 self.divergences.append(found)
-            if mine.shape == expected.shape and mine.dtype == expected.dtype and \
-                    not np.array_equal(mine, expected, equal_nan=True):
+            if (
+                mine.shape == expected.shape
+                and mine.dtype == expected.dtype
+                and not np.array_equal(mine, expected, equal_nan=True)
+            ):
                 # Lockstep: later ops must see A's values. Only differing values are
                 # replaced, so NumPy views stay views wherever the backends already agree.
                 o._data = o._backend.asarray(expected)
@@ -270,16 +287,27 @@ class _Trace:
         blamed = self._consumers(key)
         where = _value_name(key, lead.ops)
         if expected is None:
-            self._structure(f"the gradient of {where} reached {self.backend} but not "
-                            f"{lead.backend}", blamed[0] if blamed else None)
+            self._structure(
+                f"the gradient of {where} reached {self.backend} but not {lead.backend}",
+                blamed[0] if blamed else None,
+            )
             return None
-        found = self._compare("backward", blamed[0] if blamed else None,
-                              f"gradient of {where}", mine, expected, g.device,
-                              ops=tuple(blamed))
+        found = self._compare(
+            "backward",
+            blamed[0] if blamed else None,
+            f"gradient of {where}",
+            mine,
+            expected,
+            g.device,
+            ops=tuple(blamed),
+        )
         if found is not None:
             self.divergences.append(found)
-        if mine.shape != expected.shape or mine.dtype != expected.dtype or \
-                np.array_equal(mine, expected, equal_nan=True):
+        if (
+            mine.shape != expected.shape
+            or mine.dtype != expected.dtype
+            or np.array_equal(mine, expected, equal_nan=True)
+        ):
             return None
         return tensor(expected, backend=self.backend)  # lockstep, as in the forward
 
@@ -293,14 +321,28 @@ class _Trace:
         self.divergences.append(Divergence("structure", op, what))
         self.in_step = False
 
-    def _compare(self, kind: str, op: OpInfo | None, what: str, mine: np.ndarray,
-                 expected: np.ndarray, device: str, ops: tuple[OpInfo, ...] = ()
-                 ) -> Divergence | None:
+    def _compare(
+        self,
+        kind: str,
+        op: OpInfo | None,
+        what: str,
+        mine: np.ndarray,
+        expected: np.ndarray,
+        device: str,
+        ops: tuple[OpInfo, ...] = (),
+    ) -> Divergence | None:
         if mine.shape != expected.shape or mine.dtype != expected.dtype:
-            return Divergence(kind, op, what, mine.shape, mine.dtype.name, ops=ops,
-                              detail=f"{self.backend} gives shape {mine.shape} "
-                              f"{mine.dtype.name}, {self.lead.backend} "  # type: ignore
-                              f"gives shape {expected.shape} {expected.dtype.name}")
+            return Divergence(
+                kind,
+                op,
+                what,
+                mine.shape,
+                mine.dtype.name,
+                ops=ops,
+                detail=f"{self.backend} gives shape {mine.shape} "
+                f"{mine.dtype.name}, {self.lead.backend} "  # type: ignore
+                f"gives shape {expected.shape} {expected.dtype.name}",
+            )
         d_rtol, d_atol = default_tolerances(mine.dtype.name, "cpu")
         rtol = d_rtol * self.factor if self.rtol is None else self.rtol
         atol = d_atol * self.factor if self.atol is None else self.atol
@@ -318,10 +360,21 @@ class _Trace:
         badness = np.where(bad, np.nan_to_num(diff, nan=np.inf, posinf=np.inf), -1.0)
         flat = int(np.argmax(badness))
         index = tuple(int(i) for i in np.unravel_index(flat, mine.shape))
-        return Divergence(kind, op, what, mine.shape, mine.dtype.name, index,
-                          (expected.reshape(-1)[flat], mine.reshape(-1)[flat]),
-                          float(diff.reshape(-1)[flat]), rtol, atol, int(bad.sum()),
-                          mine.size, ops)
+        return Divergence(
+            kind,
+            op,
+            what,
+            mine.shape,
+            mine.dtype.name,
+            index,
+            (expected.reshape(-1)[flat], mine.reshape(-1)[flat]),
+            float(diff.reshape(-1)[flat]),
+            rtol,
+            atol,
+            int(bad.sum()),
+            mine.size,
+            ops,
+        )
 
 
 def _value_name(key: Key, ops: Sequence[OpInfo]) -> str:
@@ -347,20 +400,28 @@ def _trace(fn: Callable[..., Any], prepared: Sequence[PreparedInput], trace: _Tr
             function.OBSERVERS.remove(trace.observe)
         # Drawn from the output shapes with a fixed seed: the same weights on both backends.
         weights = random_weights([o.shape for o in outputs], np.random.default_rng(_SEED))
-        pairs = [(o, tensor(w, dtype=o.dtype, backend=backend))
-                 for o, w in zip(outputs, weights) if o.requires_grad]
+        pairs = [
+            (o, tensor(w, dtype=o.dtype, backend=backend))
+            for o, w in zip(outputs, weights)
+            if o.requires_grad
+        ]
         leaves = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
         if pairs and leaves:
             # The gradients themselves arrive through the hooks; grad() leaves no .grad behind.
-            grad([o for o, _ in pairs], leaves, grad_outputs=[w for _, w in pairs],
-                 allow_unused=True)
+            grad(
+                [o for o, _ in pairs], leaves, grad_outputs=[w for _, w in pairs], allow_unused=True
+            )
         trace.alive.clear()
 
 
-def locate_divergence(fn: Callable[..., Any], *inputs: Any,
-                      backends: Sequence[str] = ("numpy", "jax"), rtol: float | None = None,
-                      atol: float | None = None, constants: Iterable[int] = ()
-                      ) -> DivergenceReport:
+def locate_divergence(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    backends: Sequence[str] = ("numpy", "jax"),
+    rtol: float | None = None,
+    atol: float | None = None,
+    constants: Iterable[int] = (),
+) -> DivergenceReport:
     """Run ``fn`` on two backends in lockstep and report the first op where they disagree.
 
     Every op the function calls is compared: its outputs in the forward pass, then the
@@ -398,8 +459,9 @@ def locate_divergence(fn: Callable[..., Any], *inputs: Any,
     no divergence between numpy and numpy: 3 ops agree forward, 4 gradients agree backward
     """
     if isinstance(backends, str) or len(backends) != 2:
-        raise ValueError(f"locate_divergence: backends must name two backends, received "
-                         f"backends={backends!r}")
+        raise ValueError(
+            f"locate_divergence: backends must name two backends, received backends={backends!r}"
+        )
     a, b = (registry.get_backend(n).name for n in backends)  # unknown/unusable names raise
     factor = max(_device_factor(a), _device_factor(b))
     prepared = prepare_inputs(inputs, constants)
@@ -422,4 +484,3 @@ def _device_factor(name: str) -> float:
     except Exception:  # noqa: BLE001 - a backend without zeros still gets compared
         kind = "other"
     return DEVICE_FACTORS.get(kind, DEVICE_FACTORS["other"])
-

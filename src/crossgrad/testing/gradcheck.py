@@ -21,8 +21,13 @@ from crossgrad.core.grad_mode import enable_grad
 from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import tensor, zeros_like
 
-__all__ = ["gradcheck", "gradgradcheck", "max_gradient_error", "GradcheckError",
-           "FULL_JACOBIAN_LIMIT"]
+__all__ = [
+    "gradcheck",
+    "gradgradcheck",
+    "max_gradient_error",
+    "GradcheckError",
+    "FULL_JACOBIAN_LIMIT",
+]
 
 #: Above this many input (or output) elements, gradcheck checks random directions instead of
 #: every Jacobian entry: a full numeric Jacobian costs two calls of ``fn`` per input element.
@@ -35,9 +40,15 @@ class GradcheckError(AssertionError):
     """Autograd's gradient of a function disagrees with its numeric gradient."""
 
 
-def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-              rtol: float = 1e-3, raise_exception: bool = True,
-              nondet_tol: float = 0.0) -> bool:
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    nondet_tol: float = 0.0,
+) -> bool:
     """Check autograd's first derivatives of ``fn`` against central differences.
 
     Args:
@@ -67,9 +78,15 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
     return _run_check(fn, inputs, eps, atol, rtol, raise_exception, nondet_tol, labels)
 
 
-def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
-                  eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-                  raise_exception: bool = True) -> bool:
+def gradgradcheck(
+    fn: Callable[..., Any],
+    inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
     """Check autograd's second derivatives of ``fn`` against central differences.
 
     The function checked is ``(inputs, grad_outputs) -> autograd.grad(fn(inputs), inputs,
@@ -85,9 +102,14 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     return _run_check(first_derivative, args, eps, atol, rtol, raise_exception, 0.0, labels)
 
 
-def max_gradient_error(fn: Callable[..., Any], inputs: Any, order: int = 1, eps: float = 1e-6,
-                       atol: float = 1e-5, rtol: float = 1e-3
-                       ) -> tuple[float | None, float | None, str | None]:
+def max_gradient_error(
+    fn: Callable[..., Any],
+    inputs: Any,
+    order: int = 1,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> tuple[float | None, float | None, str | None]:
     """Measure how far autograd's derivatives of ``fn`` are from central differences.
 
     Runs the comparison of :func:`gradcheck` (``order=1``) or :func:`gradgradcheck`
@@ -122,8 +144,9 @@ def max_gradient_error(fn: Callable[..., Any], inputs: Any, order: int = 1, eps:
     return labels.worst, labels.worst_ratio, labels.failure
 
 
-def _gradgrad_problem(fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outputs: Any
-                      ) -> tuple[Callable[..., Any], tuple[Any, ...], _Labels]:
+def _gradgrad_problem(
+    fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outputs: Any
+) -> tuple[Callable[..., Any], tuple[Any, ...], _Labels]:
     """The first-derivative function gradgradcheck differentiates, its arguments (the
     inputs, then the output gradients) and its labels."""
     checked = _checked_inputs("gradgradcheck", inputs)
@@ -131,21 +154,30 @@ def _gradgrad_problem(fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outp
         outputs = _outputs(fn(*inputs))
     diff_idx = [j for j, o in enumerate(outputs) if _is_float(o) and o.requires_grad]
     if not diff_idx:
-        raise GraphError("gradgradcheck: no output of fn requires grad, so there is no "
-                         "first derivative to differentiate",
-                         hint="make sure fn computes its outputs from the inputs")
+        raise GraphError(
+            "gradgradcheck: no output of fn requires grad, so there is no "
+            "first derivative to differentiate",
+            hint="make sure fn computes its outputs from the inputs",
+        )
     if grad_outputs is None:
         rng = np.random.default_rng(_SEED)
         grad_outputs = tuple(
-            tensor(rng.standard_normal(outputs[j].shape), dtype=dtypes.float64,
-                   backend=outputs[j].backend, requires_grad=True)
-            for j in diff_idx)
+            tensor(
+                rng.standard_normal(outputs[j].shape),
+                dtype=dtypes.float64,
+                backend=outputs[j].backend,
+                requires_grad=True,
+            )
+            for j in diff_idx
+        )
     else:
         grad_outputs = _as_tuple(grad_outputs)
         if len(grad_outputs) != len(diff_idx):
             raise GraphError(
                 f"gradgradcheck: got {len(grad_outputs)} grad_outputs for {len(diff_idx)} "
-                "differentiable outputs", hint="pass one grad_output per differentiable output")
+                "differentiable outputs",
+                hint="pass one grad_output per differentiable output",
+            )
     n = len(inputs)
 
     def first_derivative(*args: Any) -> tuple[Tensor, ...]:
@@ -153,12 +185,18 @@ def _gradgrad_problem(fn: Callable[..., Any], inputs: tuple[Any, ...], grad_outp
         targets = [xs[i] for i in checked]
         with enable_grad():
             outs = _outputs(fn(*xs))
-            grads = grad([outs[j] for j in diff_idx], targets, list(gos), create_graph=True,
-                         allow_unused=True)
+            grads = grad(
+                [outs[j] for j in diff_idx],
+                targets,
+                list(gos),
+                create_graph=True,
+                allow_unused=True,
+            )
         return tuple(zeros_like(t) if g is None else g for g, t in zip(grads, targets))
 
     names = [f"input {i}" for i in range(n)] + [
-        f"grad_outputs[{k}]" for k in range(len(grad_outputs))]
+        f"grad_outputs[{k}]" for k in range(len(grad_outputs))
+    ]
     outs = [f"gradient of input {i}" for i in checked]
     return first_derivative, inputs + tuple(grad_outputs), _Labels("gradgradcheck", names, outs)
 
@@ -203,8 +241,16 @@ class _Labels:
         return f"output {j}" if self.outputs is None else self.outputs[j]
 
 
-def _run_check(fn: Callable[..., Any], inputs: tuple[Any, ...], eps: float, atol: float,
-               rtol: float, raise_exception: bool, nondet_tol: float, labels: _Labels) -> bool:
+def _run_check(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    eps: float,
+    atol: float,
+    rtol: float,
+    raise_exception: bool,
+    nondet_tol: float,
+    labels: _Labels,
+) -> bool:
     checked = _checked_inputs(labels.check, inputs, labels)
     try:
         with enable_grad():
@@ -215,8 +261,9 @@ def _run_check(fn: Callable[..., Any], inputs: tuple[Any, ...], eps: float, atol
         if n_in > FULL_JACOBIAN_LIMIT or n_out > FULL_JACOBIAN_LIMIT:
             _check_directions(fn, inputs, checked, outputs, out_idx, eps, atol, rtol, labels)
         else:
-            _check_jacobians(fn, inputs, checked, outputs, out_idx, eps, atol, rtol,
-                             nondet_tol, labels)
+            _check_jacobians(
+                fn, inputs, checked, outputs, out_idx, eps, atol, rtol, nondet_tol, labels
+            )
     except GradcheckError:
         if raise_exception:
             raise
@@ -238,8 +285,7 @@ def _is_float(x: Any) -> bool:
     return isinstance(x, Tensor) and x.dtype.category == dtypes.FLOATING
 
 
-def _checked_inputs(check: str, inputs: Sequence[Any], labels: _Labels | None = None
-                    ) -> list[int]:
+def _checked_inputs(check: str, inputs: Sequence[Any], labels: _Labels | None = None) -> list[int]:
     checked = []
     for i, x in enumerate(inputs):
         if not isinstance(x, Tensor) or not x.requires_grad:
@@ -254,8 +300,10 @@ def _checked_inputs(check: str, inputs: Sequence[Any], labels: _Labels | None = 
             )
         checked.append(i)
     if not checked:
-        raise GraphError(f"{check}: no input requires grad, so there is nothing to check",
-                         hint="create the inputs to check with requires_grad=True")
+        raise GraphError(
+            f"{check}: no input requires grad, so there is nothing to check",
+            hint="create the inputs to check with requires_grad=True",
+        )
     return checked
 
 
@@ -267,11 +315,16 @@ def _replaced(inputs: tuple[Any, ...], i: int, values: np.ndarray) -> tuple[Any,
     """``inputs`` with input ``i`` swapped for a fresh tensor holding ``values``."""
     x = inputs[i]
     fresh = tensor(values, dtype=x.dtype, backend=x.backend, requires_grad=x.requires_grad)
-    return inputs[:i] + (fresh,) + inputs[i + 1:]
+    return inputs[:i] + (fresh,) + inputs[i + 1 :]
 
 
-def _evaluate(fn: Callable[..., Any], args: tuple[Any, ...], out_idx: list[int],
-              outputs: tuple[Any, ...], labels: _Labels) -> list[np.ndarray]:
+def _evaluate(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    out_idx: list[int],
+    outputs: tuple[Any, ...],
+    labels: _Labels,
+) -> list[np.ndarray]:
     result = _outputs(fn(*args))
     values = []
     for j in out_idx:
@@ -280,14 +333,20 @@ def _evaluate(fn: Callable[..., Any], args: tuple[Any, ...], out_idx: list[int],
             got = o.shape if isinstance(o, Tensor) else type(o).__name__
             raise GradcheckError(
                 f"{labels.check}: {labels.output(j)} changed from shape {outputs[j].shape} to "
-                f"{got} when an input was perturbed by eps; fn must be a fixed-shape function")
+                f"{got} when an input was perturbed by eps; fn must be a fixed-shape function"
+            )
         values.append(_to_numpy(o))
     return values
 
 
-def _analytic_rows(outputs: tuple[Any, ...], j: int, inputs: tuple[Any, ...],
-                   checked: list[int], grad_output: np.ndarray,
-                   labels: _Labels) -> list[np.ndarray]:
+def _analytic_rows(
+    outputs: tuple[Any, ...],
+    j: int,
+    inputs: tuple[Any, ...],
+    checked: list[int],
+    grad_output: np.ndarray,
+    labels: _Labels,
+) -> list[np.ndarray]:
     """``grad_output^T J`` of output ``j`` for every checked input (zeros where unused)."""
     o = outputs[j]
     targets = [inputs[i] for i in checked]
@@ -304,14 +363,24 @@ def _analytic_rows(outputs: tuple[Any, ...], j: int, inputs: tuple[Any, ...],
             raise GradcheckError(
                 f"{labels.check}: the gradient of {labels.output(j)} with respect to "
                 f"{labels.inputs[i]} has shape={g.shape}, dtype={g.dtype!r}, but the input "
-                f"has shape={t.shape}, dtype={t.dtype!r}")
+                f"has shape={t.shape}, dtype={t.dtype!r}"
+            )
         rows.append(_to_numpy(g))
     return rows
 
 
-def _check_jacobians(fn: Callable[..., Any], inputs: tuple[Any, ...], checked: list[int],
-                     outputs: tuple[Any, ...], out_idx: list[int], eps: float, atol: float,
-                     rtol: float, nondet_tol: float, labels: _Labels) -> None:
+def _check_jacobians(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    checked: list[int],
+    outputs: tuple[Any, ...],
+    out_idx: list[int],
+    eps: float,
+    atol: float,
+    rtol: float,
+    nondet_tol: float,
+    labels: _Labels,
+) -> None:
     analytic = _analytic_jacobians(inputs, checked, outputs, out_idx, labels)
     again = _analytic_jacobians(inputs, checked, outputs, out_idx, labels)
     for (i, j), jac in analytic.items():
@@ -321,17 +390,23 @@ def _check_jacobians(fn: Callable[..., Any], inputs: tuple[Any, ...], checked: l
                 f"{labels.check}: backward is not reentrant: two backward passes over the same "
                 f"graph gave gradients of {labels.output(j)} with respect to "
                 f"{labels.inputs[i]} that differ by up to {worst:.6g} "
-                f"(nondet_tol={nondet_tol:.6g})")
+                f"(nondet_tol={nondet_tol:.6g})"
+            )
     for i in checked:
         numeric = _numeric_jacobians(fn, inputs, i, outputs, out_idx, eps, labels)
         for j, num in zip(out_idx, numeric):
-            _compare_jacobian(num, analytic[i, j], inputs[i].shape, outputs[j].shape, atol,
-                              rtol, labels, i, j)
+            _compare_jacobian(
+                num, analytic[i, j], inputs[i].shape, outputs[j].shape, atol, rtol, labels, i, j
+            )
 
 
-def _analytic_jacobians(inputs: tuple[Any, ...], checked: list[int], outputs: tuple[Any, ...],
-                        out_idx: list[int], labels: _Labels
-                        ) -> dict[tuple[int, int], np.ndarray]:
+def _analytic_jacobians(
+    inputs: tuple[Any, ...],
+    checked: list[int],
+    outputs: tuple[Any, ...],
+    out_idx: list[int],
+    labels: _Labels,
+) -> dict[tuple[int, int], np.ndarray]:
     jacobians = {}
     for j in out_idx:
         o = outputs[j]
@@ -339,18 +414,24 @@ def _analytic_jacobians(inputs: tuple[Any, ...], checked: list[int], outputs: tu
         for m in range(o.numel()):
             onehot = np.zeros(o.numel())
             onehot[m] = 1.0
-            for k, row in enumerate(_analytic_rows(outputs, j, inputs, checked,
-                                                   onehot.reshape(o.shape), labels)):
+            for k, row in enumerate(
+                _analytic_rows(outputs, j, inputs, checked, onehot.reshape(o.shape), labels)
+            ):
                 rows[k].append(row.reshape(-1))
         for k, i in enumerate(checked):
-            jacobians[i, j] = (np.stack(rows[k]) if rows[k]
-                               else np.zeros((0, inputs[i].numel())))
+            jacobians[i, j] = np.stack(rows[k]) if rows[k] else np.zeros((0, inputs[i].numel()))
     return jacobians
 
 
-def _numeric_jacobians(fn: Callable[..., Any], inputs: tuple[Any, ...], i: int,
-                       outputs: tuple[Any, ...], out_idx: list[int], eps: float,
-                       labels: _Labels) -> list[np.ndarray]:
+def _numeric_jacobians(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    i: int,
+    outputs: tuple[Any, ...],
+    out_idx: list[int],
+    eps: float,
+    labels: _Labels,
+) -> list[np.ndarray]:
     base = _to_numpy(inputs[i])
     flat = base.reshape(-1)
     columns: list[list[np.ndarray]] = [[] for _ in out_idx]
@@ -358,19 +439,29 @@ def _numeric_jacobians(fn: Callable[..., Any], inputs: tuple[Any, ...], i: int,
         plus, minus = flat.copy(), flat.copy()
         plus[k] += eps
         minus[k] -= eps
-        fp = _evaluate(fn, _replaced(inputs, i, plus.reshape(base.shape)), out_idx, outputs,
-                       labels)
-        fm = _evaluate(fn, _replaced(inputs, i, minus.reshape(base.shape)), out_idx, outputs,
-                       labels)
+        fp = _evaluate(fn, _replaced(inputs, i, plus.reshape(base.shape)), out_idx, outputs, labels)
+        fm = _evaluate(
+            fn, _replaced(inputs, i, minus.reshape(base.shape)), out_idx, outputs, labels
+        )
         for col, p, m in zip(columns, fp, fm):
             col.append(((p - m) / (2 * eps)).reshape(-1))
-    return [np.stack(col, axis=1) if col else np.zeros((outputs[j].numel(), 0))
-            for j, col in zip(out_idx, columns)]
+    return [
+        np.stack(col, axis=1) if col else np.zeros((outputs[j].numel(), 0))
+        for j, col in zip(out_idx, columns)
+    ]
 
 
-def _compare_jacobian(numeric: np.ndarray, analytic: np.ndarray, in_shape: tuple[int, ...],
-                      out_shape: tuple[int, ...], atol: float, rtol: float, labels: _Labels,
-                      i: int, j: int) -> None:
+def _compare_jacobian(
+    numeric: np.ndarray,
+    analytic: np.ndarray,
+    in_shape: tuple[int, ...],
+    out_shape: tuple[int, ...],
+    atol: float,
+    rtol: float,
+    labels: _Labels,
+    i: int,
+    j: int,
+) -> None:
     with np.errstate(invalid="ignore"):
         diff = np.abs(analytic - numeric)
         tolerance = atol + rtol * np.abs(numeric)
@@ -396,9 +487,17 @@ def _compare_jacobian(numeric: np.ndarray, analytic: np.ndarray, in_shape: tuple
     labels.mismatch("\n".join(lines))
 
 
-def _check_directions(fn: Callable[..., Any], inputs: tuple[Any, ...], checked: list[int],
-                      outputs: tuple[Any, ...], out_idx: list[int], eps: float, atol: float,
-                      rtol: float, labels: _Labels) -> None:
+def _check_directions(
+    fn: Callable[..., Any],
+    inputs: tuple[Any, ...],
+    checked: list[int],
+    outputs: tuple[Any, ...],
+    out_idx: list[int],
+    eps: float,
+    atol: float,
+    rtol: float,
+    labels: _Labels,
+) -> None:
     """Compare ``u^T J v`` for one random ``v`` per input and ``u`` per output."""
     rng = np.random.default_rng(_SEED)
     vs = {i: rng.standard_normal(inputs[i].shape) for i in checked}
@@ -422,4 +521,5 @@ def _check_directions(fn: Callable[..., Any], inputs: tuple[Any, ...], checked: 
                     f"with respect to {labels.inputs[i]} (checked along a random direction "
                     f"because the Jacobian has more than {FULL_JACOBIAN_LIMIT} rows or "
                     f"columns): u^T J v numeric={num:.10g}, analytic={ana:.10g}, "
-                    f"abs diff={abs(num - ana):.6g} (atol={atol:.6g}, rtol={rtol:.6g})")
+                    f"abs diff={abs(num - ana):.6g} (atol={atol:.6g}, rtol={rtol:.6g})"
+                )

@@ -99,13 +99,17 @@ class OpCase:
 
     def is_float(self) -> list[bool]:
         """Which inputs are floating point (differentiated or not)."""
-        return [a.dtype.startswith("float") if isinstance(a, Arg)
-                else np.asarray(a).dtype.kind == "f" for a in self.inputs]
+        return [
+            a.dtype.startswith("float") if isinstance(a, Arg) else np.asarray(a).dtype.kind == "f"
+            for a in self.inputs
+        ]
 
     def differentiable(self) -> list[bool]:
         """Which inputs get gradients checked."""
-        return [a.differentiable if isinstance(a, Arg) else np.asarray(a).dtype.kind == "f"
-                for a in self.inputs]
+        return [
+            a.differentiable if isinstance(a, Arg) else np.asarray(a).dtype.kind == "f"
+            for a in self.inputs
+        ]
 
 
 @dataclass(frozen=True)

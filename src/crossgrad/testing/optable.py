@@ -25,9 +25,20 @@ from crossgrad.testing.compare import assert_close, default_tolerances
 from crossgrad.testing.gradcheck import gradcheck, gradgradcheck, max_gradient_error
 from crossgrad.testing.opcase import CHECKS, Arg, OpCase
 
-__all__ = ["to_tensors", "run_check", "check_forward", "check_float32", "check_noncontiguous",
-           "check_grad", "check_gradgrad", "applicable_checks", "Measurement",
-           "measure_forward", "measure_grad", "measure_gradgrad"]
+__all__ = [
+    "to_tensors",
+    "run_check",
+    "check_forward",
+    "check_float32",
+    "check_noncontiguous",
+    "check_grad",
+    "check_gradgrad",
+    "applicable_checks",
+    "Measurement",
+    "measure_forward",
+    "measure_grad",
+    "measure_gradgrad",
+]
 
 
 def applicable_checks(case: OpCase) -> list[str]:
@@ -47,8 +58,7 @@ def applicable_checks(case: OpCase) -> list[str]:
     return checks
 
 
-def to_tensors(case: OpCase, arrays: list[np.ndarray], requires_grad: bool = True
-               ) -> list[Tensor]:
+def to_tensors(case: OpCase, arrays: list[np.ndarray], requires_grad: bool = True) -> list[Tensor]:
     """Tensors on the current backend: differentiable inputs as float64 tensors that
     require grad (when ``requires_grad``), other inputs as constants of their own dtype."""
     out = []
@@ -64,10 +74,14 @@ def run_check(check: str, case: OpCase) -> None:
     """Run the check named ``check`` (one of :data:`~crossgrad.testing.opcase.CHECKS`) on
     ``case``: ``run_check("grad", case)`` is ``check_grad(case)``."""
     if check not in CHECKS:
-        raise ValueError(f"run_check: unknown check={check!r}; choose one of "
-                         f"{', '.join(CHECKS)}")
-    {"forward": check_forward, "float32": check_float32, "noncontiguous": check_noncontiguous,
-     "grad": check_grad, "gradgrad": check_gradgrad}[check](case)
+        raise ValueError(f"run_check: unknown check={check!r}; choose one of {', '.join(CHECKS)}")
+    {
+        "forward": check_forward,
+        "float32": check_float32,
+        "noncontiguous": check_noncontiguous,
+        "grad": check_grad,
+        "gradgrad": check_gradgrad,
+    }[check](case)
 
 
 def check_forward(case: OpCase) -> None:
@@ -83,16 +97,20 @@ def check_float32(case: OpCase) -> None:
     rounded, values) at float32 tolerance, and float ops keep float32."""
     arrays = case.make_inputs()
     rounded = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in arrays]
-    tensors = [tensor(a, requires_grad=diff) if a.dtype.kind == "f" else tensor(a)
-               for a, diff in zip(rounded, case.differentiable())]
+    tensors = [
+        tensor(a, requires_grad=diff) if a.dtype.kind == "f" else tensor(a)
+        for a, diff in zip(rounded, case.differentiable())
+    ]
     actual = case.fn(*tensors)
-    expected = case.reference(*[a.astype(np.float64) if a.dtype.kind == "f" else a.copy()
-                                for a in rounded])
+    expected = case.reference(
+        *[a.astype(np.float64) if a.dtype.kind == "f" else a.copy() for a in rounded]
+    )
     for j, out in enumerate(_as_outputs(actual)):
         if isinstance(out, Tensor) and out.dtype is dtypes.float64:
             raise AssertionError(
                 f"{case.name}: float32 inputs gave a float64 output {j}: float ops must keep "
-                "the inputs' precision (PyTorch's promotion rules)")
+                "the inputs' precision (PyTorch's promotion rules)"
+            )
     _compare_outputs(case, actual, expected, "float32 forward")
 
 
@@ -117,7 +135,8 @@ def check_noncontiguous(case: OpCase) -> None:
             continue
         if get_backend().name == "numpy":
             assert not any(t.numpy().flags.c_contiguous for t in made), (
-                f"{case.name}: the {layout} inputs came out contiguous")
+                f"{case.name}: the {layout} inputs came out contiguous"
+            )
         actual = case.fn(*tensors)
         _compare_outputs(case, actual, expected, f"forward on {layout} inputs")
 
@@ -203,8 +222,7 @@ def measure_forward(case: OpCase) -> Measurement:
     return Measurement(error, ratio)
 
 
-def _difference(a: np.ndarray, e: np.ndarray, atol: float, rtol: float
-                ) -> tuple[float, float]:
+def _difference(a: np.ndarray, e: np.ndarray, atol: float, rtol: float) -> tuple[float, float]:
     """The largest ``|a - e|`` and the largest ratio of it to ``atol + rtol * |e|``, counting
     matching infinities and NaNs as equal (as assert_close does)."""
     if a.size == 0:
@@ -245,8 +263,9 @@ def _as_outputs(result: Any) -> tuple[Any, ...]:
 def _compare_outputs(case: OpCase, actual: Any, expected: Any, what: str) -> None:
     outs, refs = _as_outputs(actual), _as_outputs(expected)
     if len(outs) != len(refs):
-        raise AssertionError(f"{case.name}: {what}: fn returned {len(outs)} outputs, the "
-                             f"reference {len(refs)}")
+        raise AssertionError(
+            f"{case.name}: {what}: fn returned {len(outs)} outputs, the reference {len(refs)}"
+        )
     for j, (out, ref) in enumerate(zip(outs, refs)):
         label = f"{case.name}: {what}, output {j}"
         if not isinstance(out, Tensor):
@@ -255,15 +274,18 @@ def _compare_outputs(case: OpCase, actual: Any, expected: Any, what: str) -> Non
         category = out.dtype.category
         if ref.dtype.kind == "f":
             if category != dtypes.FLOATING:
-                raise AssertionError(f"{label}: the reference is floating but the output "
-                                     f"has dtype={out.dtype!r}")
+                raise AssertionError(
+                    f"{label}: the reference is floating but the output has dtype={out.dtype!r}"
+                )
             rtol, atol = _float_tolerances(case, out)
             assert_close(out, ref, rtol=rtol, atol=atol, msg=label)
         else:
             want = dtypes.BOOL if ref.dtype.kind == "b" else dtypes.INTEGER
             if category != want:
-                raise AssertionError(f"{label}: the reference has dtype {ref.dtype} but the "
-                                     f"output has dtype={out.dtype!r}")
+                raise AssertionError(
+                    f"{label}: the reference has dtype {ref.dtype} but the "
+                    f"output has dtype={out.dtype!r}"
+                )
             assert_close(out, ref, rtol=0, atol=0, msg=label)
 
 

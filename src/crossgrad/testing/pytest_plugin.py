@@ -24,8 +24,16 @@ import pytest
 import crossgrad
 from crossgrad.plugins import registry
 
-__all__ = ["KNOWN_BACKENDS", "ENV_VAR", "BackendUnavailable", "backend_names",
-           "unusable_reason", "selected_backends", "skip_without_dtype", "backend"]
+__all__ = [
+    "KNOWN_BACKENDS",
+    "ENV_VAR",
+    "BackendUnavailable",
+    "backend_names",
+    "unusable_reason",
+    "selected_backends",
+    "skip_without_dtype",
+    "backend",
+]
 
 #: Backends crossgrad ships (or will ship); each gets a test even when it is not installed,
 #: so a missing one shows up as a skip with its reason instead of silently running nothing.
@@ -59,7 +67,9 @@ def skip_without_dtype(dtype: crossgrad.DType) -> None:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("crossgrad")
     group.addoption(
-        "--backends", default=None, metavar="NAMES",
+        "--backends",
+        default=None,
+        metavar="NAMES",
         help=f"comma-separated crossgrad backends to run `backend` tests on "
         f"(default: all; also ${ENV_VAR})",
     )
@@ -139,14 +149,16 @@ _SKIP_LOCATION = (__file__, _backend_fixture.__code__.co_firstlineno)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     report = yield
     # pytest reports a fixture's skip at each test's own line, so `-ra` would list every
     # test of an absent backend; pointing them all at the fixture folds them into one line
     # per backend and reason.
-    if (report.skipped and call.excinfo is not None
-            and call.excinfo.errisinstance(BackendUnavailable)
-            and isinstance(report.longrepr, tuple)):
+    if (
+        report.skipped
+        and call.excinfo is not None
+        and call.excinfo.errisinstance(BackendUnavailable)
+        and isinstance(report.longrepr, tuple)
+    ):
         report.longrepr = (*_SKIP_LOCATION, f"Skipped: {call.excinfo.value.msg}")
     return report

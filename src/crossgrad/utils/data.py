@@ -19,8 +19,15 @@ from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import as_tensor, tensor
 from crossgrad.ops.shape import stack
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate",
-           "random_split", "seed"]
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "DataLoader",
+    "default_collate",
+    "random_split",
+    "seed",
+]
 
 _default_rng = np.random.default_rng()
 
@@ -43,9 +50,11 @@ def _rng(generator: np.random.Generator | int | None) -> np.random.Generator:
         return generator
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         return np.random.default_rng(int(generator))
-    raise TypeError(f"generator: expected a numpy.random.Generator, an int seed or None, "
-                    f"received {type(generator).__name__}\n"
-                    f"hint: pass generator=numpy.random.default_rng(seed) or generator=seed")
+    raise TypeError(
+        f"generator: expected a numpy.random.Generator, an int seed or None, "
+        f"received {type(generator).__name__}\n"
+        f"hint: pass generator=numpy.random.default_rng(seed) or generator=seed"
+    )
 
 
 class Dataset:
@@ -72,22 +81,29 @@ class TensorDataset(Dataset):
 
     def __init__(self, *tensors: Tensor) -> None:
         if not tensors:
-            raise ShapeError("TensorDataset: expected at least one tensor, received none",
-                             hint="pass the tensors: TensorDataset(inputs, targets)")
+            raise ShapeError(
+                "TensorDataset: expected at least one tensor, received none",
+                hint="pass the tensors: TensorDataset(inputs, targets)",
+            )
         for i, t in enumerate(tensors):
             if not isinstance(t, Tensor):
-                raise TypeError(f"TensorDataset: tensors[{i}] is a {type(t).__name__}, "
-                                f"not a Tensor\nhint: convert it with crossgrad.tensor(...)")
+                raise TypeError(
+                    f"TensorDataset: tensors[{i}] is a {type(t).__name__}, "
+                    f"not a Tensor\nhint: convert it with crossgrad.tensor(...)"
+                )
             if t.ndim == 0:
-                raise ShapeError(f"TensorDataset: tensors[{i}] is 0-d and has no samples: "
-                                 f"tensors[{i}].shape=()", hint="give each tensor a first "
-                                 "dim that indexes the samples")
+                raise ShapeError(
+                    f"TensorDataset: tensors[{i}] is 0-d and has no samples: tensors[{i}].shape=()",
+                    hint="give each tensor a first dim that indexes the samples",
+                )
         sizes = [t.shape[0] for t in tensors]
         if any(s != sizes[0] for s in sizes):
             shapes = ", ".join(f"tensors[{i}].shape={t.shape}" for i, t in enumerate(tensors))
-            raise ShapeError(f"TensorDataset: all tensors must have the same first dim "
-                             f"(the number of samples): {shapes}",
-                             hint="pass one row per sample in every tensor")
+            raise ShapeError(
+                f"TensorDataset: all tensors must have the same first dim "
+                f"(the number of samples): {shapes}",
+                hint="pass one row per sample in every tensor",
+            )
         self.tensors = tensors
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
@@ -124,8 +140,9 @@ def default_collate(batch: Sequence[Any]) -> Any:
     ((2, 2), [1, 0])
     """
     if not batch:
-        raise ValueError("default_collate: received an empty batch\n"
-                         "hint: give the loader a non-empty dataset")
+        raise ValueError(
+            "default_collate: received an empty batch\nhint: give the loader a non-empty dataset"
+        )
     first = batch[0]
     if isinstance(first, Tensor):
         return stack(list(batch))
@@ -144,16 +161,20 @@ def default_collate(batch: Sequence[Any]) -> Any:
     if isinstance(first, (tuple, list)):
         sizes = {len(sample) for sample in batch}
         if len(sizes) != 1:
-            raise ShapeError(f"default_collate: samples have different numbers of fields: "
-                             f"lengths={sorted(sizes)}",
-                             hint="return the same number of fields from every sample")
+            raise ShapeError(
+                f"default_collate: samples have different numbers of fields: "
+                f"lengths={sorted(sizes)}",
+                hint="return the same number of fields from every sample",
+            )
         fields = [default_collate(list(column)) for column in zip(*batch)]
         if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple
             return type(first)(*fields)
         return tuple(fields) if isinstance(first, tuple) else fields
-    raise TypeError(f"default_collate: cannot batch samples of type {type(first).__name__}\n"
-                    f"hint: return tensors, numbers, or tuples/lists/dicts of them, or pass "
-                    f"a collate_fn")
+    raise TypeError(
+        f"default_collate: cannot batch samples of type {type(first).__name__}\n"
+        f"hint: return tensors, numbers, or tuples/lists/dicts of them, or pass "
+        f"a collate_fn"
+    )
 
 
 class DataLoader:
@@ -173,12 +194,20 @@ class DataLoader:
     [0, 1, 2, 3, 4]
     """
 
-    def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
-                 drop_last: bool = False, collate_fn: Callable[[list[Any]], Any] | None = None,
-                 generator: np.random.Generator | int | None = None) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        generator: np.random.Generator | int | None = None,
+    ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, received "
-                             f"batch_size={batch_size!r}\nhint: pass batch_size=1 or more")
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive int, received "
+                f"batch_size={batch_size!r}\nhint: pass batch_size=1 or more"
+            )
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -200,27 +229,32 @@ class DataLoader:
     def __iter__(self) -> Iterator[Any]:
         order = self._order()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield self._batch(order[start:start + self.batch_size])
+            yield self._batch(order[start : start + self.batch_size])
 
     def _batch(self, indices: np.ndarray) -> Any:
         if self.collate_fn is None and _plain_tensor_dataset(self.dataset):
             if not self.shuffle:  # consecutive rows: a slice is a view, not a gather
                 rows = slice(int(indices[0]), int(indices[-1]) + 1)
                 return tuple(t[rows] for t in self.dataset.tensors)  # type: ignore[index]
-            return tuple(t[as_tensor(indices, backend=t.backend)]  # type: ignore[index]
-                         for t in self.dataset.tensors)
+            return tuple(
+                t[as_tensor(indices, backend=t.backend)]  # type: ignore[index]
+                for t in self.dataset.tensors
+            )
         samples = [self.dataset[int(i)] for i in indices]
         return (self.collate_fn or default_collate)(samples)
 
 
 def _plain_tensor_dataset(dataset: Any) -> bool:
     """Whether ``dataset`` is a TensorDataset whose samples are its tensors' rows."""
-    return (isinstance(dataset, TensorDataset)
-            and type(dataset).__getitem__ is TensorDataset.__getitem__)
+    return (
+        isinstance(dataset, TensorDataset)
+        and type(dataset).__getitem__ is TensorDataset.__getitem__
+    )
 
 
-def random_split(dataset: Any, lengths: Sequence[int | float],
-                 generator: np.random.Generator | int | None = None) -> list[Subset]:
+def random_split(
+    dataset: Any, lengths: Sequence[int | float], generator: np.random.Generator | int | None = None
+) -> list[Subset]:
     """Split ``dataset`` into disjoint random subsets of the given lengths.
 
     ``lengths`` are sample counts summing to ``len(dataset)``, or fractions summing to 1;
@@ -236,7 +270,7 @@ def random_split(dataset: Any, lengths: Sequence[int | float],
     order = _rng(generator).permutation(n).tolist()
     subsets, offset = [], 0
     for count in counts:
-        subsets.append(Subset(dataset, order[offset:offset + count]))
+        subsets.append(Subset(dataset, order[offset : offset + count]))
         offset += count
     return subsets
 
@@ -245,18 +279,24 @@ def _split_counts(n: int, lengths: list[int | float]) -> list[int]:
     is_fractions = any(isinstance(x, float) for x in lengths)
     if is_fractions and math.isclose(sum(lengths), 1.0) and sum(lengths) <= 1.0 + 1e-9:
         if any(x < 0 for x in lengths):
-            raise ValueError(f"random_split: fractions must not be negative: "
-                             f"lengths={lengths}\nhint: pass fractions in [0, 1] summing to 1")
+            raise ValueError(
+                f"random_split: fractions must not be negative: "
+                f"lengths={lengths}\nhint: pass fractions in [0, 1] summing to 1"
+            )
         counts = [math.floor(n * frac) for frac in lengths]
         for i in range(n - sum(counts)):
             counts[i % len(counts)] += 1
         return counts
     if is_fractions or any(not isinstance(x, int) or x < 0 for x in lengths):
-        raise ValueError(f"random_split: lengths must be non-negative ints summing to "
-                         f"len(dataset)={n}, or fractions summing to 1: lengths={lengths}\n"
-                         f"hint: pass e.g. [{n - n // 5}, {n // 5}] or [0.8, 0.2]")
+        raise ValueError(
+            f"random_split: lengths must be non-negative ints summing to "
+            f"len(dataset)={n}, or fractions summing to 1: lengths={lengths}\n"
+            f"hint: pass e.g. [{n - n // 5}, {n // 5}] or [0.8, 0.2]"
+        )
     if sum(lengths) != n:
-        raise ValueError(f"random_split: lengths sum to {sum(lengths)}, but "
-                         f"len(dataset)={n}: lengths={lengths}\n"
-                         f"hint: make the lengths add up to {n}, or pass fractions")
+        raise ValueError(
+            f"random_split: lengths sum to {sum(lengths)}, but "
+            f"len(dataset)={n}: lengths={lengths}\n"
+            f"hint: make the lengths add up to {n}, or pass fractions"
+        )
     return [int(x) for x in lengths]

@@ -59,8 +59,11 @@ class ArrayApiStrictBackend(Backend):
         import array_api_strict
 
         flags = array_api_strict.get_array_api_strict_flags()
-        return {"array_api_strict": array_api_strict.__version__,
-                "api_version": str(flags["api_version"]), "devices": "cpu"}
+        return {
+            "array_api_strict": array_api_strict.__version__,
+            "api_version": str(flags["api_version"]),
+            "devices": "cpu",
+        }
 
     # ---------------------------------------------------------------- dtypes and data
     def native_dtype(self, dtype: DType) -> Any:
@@ -70,7 +73,8 @@ class ArrayApiStrictBackend(Backend):
             raise DTypeError(
                 f"array_api_strict: dtype={dtype!r} is not in the array API standard; "
                 f"it has {supported}",
-                hint="use float32 or float64 on this backend")
+                hint="use float32 or float64 on this backend",
+            )
         return found
 
     def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
@@ -112,4 +116,3 @@ class ArrayApiStrictBackend(Backend):
 
     def _from_host(self, values: np.ndarray, dtype: DType) -> Any:
         return self.xp.asarray(values.astype(dtype.name, copy=False))
-

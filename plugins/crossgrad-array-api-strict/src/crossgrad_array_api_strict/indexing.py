@@ -76,13 +76,15 @@ def standard_key(xp: Any, shape: tuple[int, ...], key: Any) -> tuple[Any, ...]:
     that places its dims there, so all entries broadcast to that result shape.
     """
     key = _full_key(key if isinstance(key, tuple) else (key,), len(shape))
-    if not _has_index_arrays(key) or any(_is_index_array(k) and xp.isdtype(k.dtype, "bool")
-                                         for k in key):
+    if not _has_index_arrays(key) or any(
+        _is_index_array(k) and xp.isdtype(k.dtype, "bool") for k in key
+    ):
         return key  # basic, or a boolean mask: the standard's own indexing
     advanced = [i for i, k in enumerate(key) if _is_advanced(k)]
     adjacent = advanced == list(range(advanced[0], advanced[-1] + 1))
-    block = _broadcast_shape([() if isinstance(k, int) else tuple(k.shape)
-                              for k in key if _is_advanced(k)])
+    block = _broadcast_shape(
+        [() if isinstance(k, int) else tuple(k.shape) for k in key if _is_advanced(k)]
+    )
     # The result's dims in order: "block" for the arrays' broadcast dims, else the key
     # position of a slice or None.
     layout: list[Any] = [] if adjacent else ["block"]
@@ -119,7 +121,7 @@ def _full_key(key: tuple[Any, ...], ndim: int) -> tuple[Any, ...]:
     fill = (slice(None),) * (ndim - used)
     for i, k in enumerate(key):
         if k is Ellipsis:
-            return key[:i] + fill + key[i + 1:]
+            return key[:i] + fill + key[i + 1 :]
     return key + fill
 
 

@@ -40,7 +40,8 @@ def _kernel(name: str, make: Callable[[Any], Any]) -> Any:
 
 def _sum_of_squares(cupy: Any) -> Any:
     return cupy.ReductionKernel(
-        "T x", "T y", "x * x", "a + b", "y = a", "0", "crossgrad_fused_sum_of_squares")
+        "T x", "T y", "x * x", "a + b", "y = a", "0", "crossgrad_fused_sum_of_squares"
+    )
 
 
 def _rms_scale(cupy: Any) -> Any:
@@ -49,7 +50,8 @@ def _rms_scale(cupy: Any) -> Any:
 
 def _rms_scale_weight(cupy: Any) -> Any:
     return cupy.ElementwiseKernel(
-        "T x, T r, T w", "T y", "y = x * r * w", "crossgrad_fused_rms_scale_weight")
+        "T x, T r, T w", "T y", "y = x * r * w", "crossgrad_fused_rms_scale_weight"
+    )
 
 
 def rms_norm(xp: Any, x: Any, weight: Any, eps: float) -> tuple[Any, Any]:
@@ -72,8 +74,11 @@ def _swiglu(cupy: Any) -> Any:
     # gate / (1 + exp(-gate)) is gate * sigmoid(gate); for very negative gate exp overflows
     # to inf and the quotient is -0, the right limit.
     return cupy.ElementwiseKernel(
-        "T gate, T up", "T y, T s", "s = (T)1 / ((T)1 + exp(-gate)); y = gate * s * up",
-        "crossgrad_fused_swiglu")
+        "T gate, T up",
+        "T y, T s",
+        "s = (T)1 / ((T)1 + exp(-gate)); y = gate * s * up",
+        "crossgrad_fused_swiglu",
+    )
 
 
 def swiglu(xp: Any, gate: Any, up: Any) -> tuple[Any, Any]:
@@ -134,8 +139,7 @@ def softmax_cross_entropy(xp: Any, logits: Any, target: Any, reduction: str) -> 
     if n:
         kernel = _kernel(f"xent_{dtype_name}", _xent(dtype_name))
         blocks = (n + _THREADS - 1) // _THREADS
-        kernel((blocks,), (_THREADS,),
-               (logits, target, loss, lse, numpy.int64(n), numpy.int64(c)))
+        kernel((blocks,), (_THREADS,), (logits, target, loss, lse, numpy.int64(n), numpy.int64(c)))
     probs = cupy.exp(logits - lse[:, None])
     if reduction == "mean":
         return loss.mean(), probs

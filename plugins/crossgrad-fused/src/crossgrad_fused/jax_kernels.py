@@ -15,8 +15,14 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-__all__ = ["rms_norm", "rms_norm_backward", "swiglu", "swiglu_backward",
-           "softmax_cross_entropy", "softmax_cross_entropy_backward"]
+__all__ = [
+    "rms_norm",
+    "rms_norm_backward",
+    "swiglu",
+    "swiglu_backward",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_backward",
+]
 
 
 @functools.partial(jax.jit, static_argnames=("eps",))

@@ -117,8 +117,10 @@ class RmsNormBackward(Op):
                 grad_g = grad_g + b * x * r
         if need_x:
             mean_ah = (a * h).mean(-1, keepdim=True)
-            grad_x = (r3 * (x * mean_ah + a * mean_hx + h * mean_ax) * -1
-                      + r3 * r * r * x * mean_ax * mean_hx * 3)
+            grad_x = (
+                r3 * (x * mean_ah + a * mean_hx + h * mean_ax) * -1
+                + r3 * r * r * x * mean_ax * mean_hx * 3
+            )
             if b is not None:
                 bg = b * g
                 grad_x = grad_x + r * bg - r3 * x * (bg * x).mean(-1, keepdim=True)
@@ -150,19 +152,23 @@ def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-6) -> Tens
     op = RmsNorm.name
     _expect_floating(op, "x", x)
     if x.ndim == 0:
-        raise ShapeError(f"{op}: x needs a last dim to normalise over, received "
-                         f"x.shape={x.shape}", hint="pass x of shape (..., D)")
+        raise ShapeError(
+            f"{op}: x needs a last dim to normalise over, received x.shape={x.shape}",
+            hint="pass x of shape (..., D)",
+        )
     if weight is not None:
         _expect_floating(op, "weight", weight)
         if weight.shape != x.shape[-1:]:
             raise ShapeError(
                 f"{op}: weight must hold one value per feature of x's last dim: "
                 f"weight.shape={weight.shape}, x.shape={x.shape}",
-                hint=f"pass a weight of shape {x.shape[-1:]}")
+                hint=f"pass a weight of shape {x.shape[-1:]}",
+            )
         _expect_same_dtype(op, ("x", x), ("weight", weight))
     if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps >= 0:
-        raise ValueError(f"{op}: eps must be a number >= 0, received eps={eps!r}\n"
-                         "hint: pass e.g. eps=1e-6")
+        raise ValueError(
+            f"{op}: eps must be a number >= 0, received eps={eps!r}\nhint: pass e.g. eps=1e-6"
+        )
     return RmsNorm.apply(x, weight, eps=float(eps))
 
 
@@ -255,7 +261,8 @@ def swiglu(gate: Tensor, up: Tensor) -> Tensor:
         raise ShapeError(
             f"{op}: gate and up must have the same shape (no broadcasting): "
             f"gate.shape={gate.shape}, up.shape={up.shape}",
-            hint="split one projection in two halves, e.g. gate, up = h.chunk(2, dim=-1)")
+            hint="split one projection in two halves, e.g. gate, up = h.chunk(2, dim=-1)",
+        )
     _expect_same_dtype(op, ("gate", gate), ("up", up))
     return SwiGLU.apply(gate, up)
 
@@ -376,21 +383,28 @@ def softmax_cross_entropy(logits: Tensor, target: Tensor, reduction: str = "mean
     _expect_floating(op, "logits", logits)
     _expect_tensor(op, "target", target)
     if logits.ndim != 2 or logits.shape[1] == 0:
-        raise ShapeError(f"{op}: logits must have shape (N, C) with C >= 1, received "
-                         f"logits.shape={logits.shape}",
-                         hint="for logits of shape (N, C, d1, ...) use "
-                         "crossgrad.nn.functional.cross_entropy")
+        raise ShapeError(
+            f"{op}: logits must have shape (N, C) with C >= 1, received "
+            f"logits.shape={logits.shape}",
+            hint="for logits of shape (N, C, d1, ...) use crossgrad.nn.functional.cross_entropy",
+        )
     if target.dtype.is_floating_point or target.dtype is crossgrad.bool_:
-        raise DTypeError(f"{op}: target must hold integer class indices, received "
-                         f"target.dtype={target.dtype!r}", hint="cast with target.long()")
+        raise DTypeError(
+            f"{op}: target must hold integer class indices, received target.dtype={target.dtype!r}",
+            hint="cast with target.long()",
+        )
     n, c = logits.shape
     if target.shape != (n,):
-        raise ShapeError(f"{op}: target must hold one class index per row of logits: "
-                         f"logits.shape={logits.shape}, target.shape={target.shape}",
-                         hint=f"pass a target of shape ({n},)")
+        raise ShapeError(
+            f"{op}: target must hold one class index per row of logits: "
+            f"logits.shape={logits.shape}, target.shape={target.shape}",
+            hint=f"pass a target of shape ({n},)",
+        )
     if reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: unknown reduction={reduction!r}; choose one of 'mean', "
-                         "'sum', 'none'\nhint: pass reduction='mean' (the default)")
+        raise ValueError(
+            f"{op}: unknown reduction={reduction!r}; choose one of 'mean', "
+            "'sum', 'none'\nhint: pass reduction='mean' (the default)"
+        )
     _check_class_range(op, target, c)
     return SoftmaxCrossEntropy.apply(logits, target, reduction=reduction)
 
@@ -403,9 +417,11 @@ def _check_class_range(op: str, target: Tensor, num_classes: int) -> None:
     low, high = int(values.min()), int(values.max())
     if low < 0 or high >= num_classes:
         bad = low if low < 0 else high
-        raise ShapeError(f"{op}: target holds a class index out of range: value={bad}, "
-                         f"classes are [0, {num_classes})",
-                         hint=f"class indices must lie in [0, {num_classes - 1}]")
+        raise ShapeError(
+            f"{op}: target holds a class index out of range: value={bad}, "
+            f"classes are [0, {num_classes})",
+            hint=f"class indices must lie in [0, {num_classes - 1}]",
+        )
 
 
 # ====================================================================== input checks
@@ -413,15 +429,19 @@ def _check_class_range(op: str, target: Tensor, num_classes: int) -> None:
 
 def _expect_tensor(op: str, name: str, value: Any) -> None:
     if not isinstance(value, Tensor):
-        raise DTypeError(f"{op}: {name} must be a Tensor, received {type(value).__name__}",
-                         hint=f"wrap it first: crossgrad.tensor({name})")
+        raise DTypeError(
+            f"{op}: {name} must be a Tensor, received {type(value).__name__}",
+            hint=f"wrap it first: crossgrad.tensor({name})",
+        )
 
 
 def _expect_floating(op: str, name: str, value: Any) -> None:
     _expect_tensor(op, name, value)
     if not value.dtype.is_floating_point:
-        raise DTypeError(f"{op}: {name} must be floating, received "
-                         f"{name}.dtype={value.dtype!r}", hint=f"cast with {name}.float()")
+        raise DTypeError(
+            f"{op}: {name} must be floating, received {name}.dtype={value.dtype!r}",
+            hint=f"cast with {name}.float()",
+        )
 
 
 def _expect_same_dtype(op: str, a: tuple[str, Tensor], b: tuple[str, Tensor]) -> None:
@@ -430,4 +450,5 @@ def _expect_same_dtype(op: str, a: tuple[str, Tensor], b: tuple[str, Tensor]) ->
         raise DTypeError(
             f"{op}: {a_name} and {b_name} must have the same dtype: "
             f"{a_name}.dtype={a_value.dtype!r}, {b_name}.dtype={b_value.dtype!r}",
-            hint=f"cast one first, e.g. {b_name}.to({a_name}.dtype)")
+            hint=f"cast one first, e.g. {b_name}.to({a_name}.dtype)",
+        )

@@ -13,18 +13,27 @@ from crossgrad.plugins import KernelSpec, OpSpec
 def crossgrad_ops() -> list[OpSpec]:
     """The ops of the ``fused`` namespace."""
     return [
-        OpSpec("fused.rms_norm", "crossgrad_fused.ops:rms_norm",
-               cases="crossgrad_fused.cases:RMS_NORM_CASES",
-               errors="crossgrad_fused.cases:RMS_NORM_ERRORS",
-               summary="x / sqrt(mean(x**2, dim=-1) + eps) * weight, over the last dim"),
-        OpSpec("fused.swiglu", "crossgrad_fused.ops:swiglu",
-               cases="crossgrad_fused.cases:SWIGLU_CASES",
-               errors="crossgrad_fused.cases:SWIGLU_ERRORS",
-               summary="silu(gate) * up, the SwiGLU feed-forward activation"),
-        OpSpec("fused.softmax_cross_entropy", "crossgrad_fused.ops:softmax_cross_entropy",
-               cases="crossgrad_fused.cases:SOFTMAX_CROSS_ENTROPY_CASES",
-               errors="crossgrad_fused.cases:SOFTMAX_CROSS_ENTROPY_ERRORS",
-               summary="cross-entropy of (N, C) logits and class indices in one pass"),
+        OpSpec(
+            "fused.rms_norm",
+            "crossgrad_fused.ops:rms_norm",
+            cases="crossgrad_fused.cases:RMS_NORM_CASES",
+            errors="crossgrad_fused.cases:RMS_NORM_ERRORS",
+            summary="x / sqrt(mean(x**2, dim=-1) + eps) * weight, over the last dim",
+        ),
+        OpSpec(
+            "fused.swiglu",
+            "crossgrad_fused.ops:swiglu",
+            cases="crossgrad_fused.cases:SWIGLU_CASES",
+            errors="crossgrad_fused.cases:SWIGLU_ERRORS",
+            summary="silu(gate) * up, the SwiGLU feed-forward activation",
+        ),
+        OpSpec(
+            "fused.softmax_cross_entropy",
+            "crossgrad_fused.ops:softmax_cross_entropy",
+            cases="crossgrad_fused.cases:SOFTMAX_CROSS_ENTROPY_CASES",
+            errors="crossgrad_fused.cases:SOFTMAX_CROSS_ENTROPY_ERRORS",
+            summary="cross-entropy of (N, C) logits and class indices in one pass",
+        ),
     ]
 
 
@@ -34,16 +43,25 @@ def crossgrad_kernels() -> list[KernelSpec]:
     return [
         KernelSpec("fused.rms_norm", "jax", "crossgrad_fused.jax_kernels:rms_norm"),
         KernelSpec("fused.rms_norm", "cupy", "crossgrad_fused.cupy_kernels:rms_norm"),
-        KernelSpec("fused.rms_norm_backward", "jax",
-                   "crossgrad_fused.jax_kernels:rms_norm_backward"),
+        KernelSpec(
+            "fused.rms_norm_backward", "jax", "crossgrad_fused.jax_kernels:rms_norm_backward"
+        ),
         KernelSpec("fused.swiglu", "jax", "crossgrad_fused.jax_kernels:swiglu"),
         KernelSpec("fused.swiglu", "cupy", "crossgrad_fused.cupy_kernels:swiglu"),
-        KernelSpec("fused.swiglu_backward", "jax",
-                   "crossgrad_fused.jax_kernels:swiglu_backward"),
-        KernelSpec("fused.softmax_cross_entropy", "jax",
-                   "crossgrad_fused.jax_kernels:softmax_cross_entropy"),
-        KernelSpec("fused.softmax_cross_entropy", "cupy",
-                   "crossgrad_fused.cupy_kernels:softmax_cross_entropy"),
-        KernelSpec("fused.softmax_cross_entropy_backward", "jax",
-                   "crossgrad_fused.jax_kernels:softmax_cross_entropy_backward"),
+        KernelSpec("fused.swiglu_backward", "jax", "crossgrad_fused.jax_kernels:swiglu_backward"),
+        KernelSpec(
+            "fused.softmax_cross_entropy",
+            "jax",
+            "crossgrad_fused.jax_kernels:softmax_cross_entropy",
+        ),
+        KernelSpec(
+            "fused.softmax_cross_entropy",
+            "cupy",
+            "crossgrad_fused.cupy_kernels:softmax_cross_entropy",
+        ),
+        KernelSpec(
+            "fused.softmax_cross_entropy_backward",
+            "jax",
+            "crossgrad_fused.jax_kernels:softmax_cross_entropy_backward",
+        ),
     ]

@@ -6,8 +6,18 @@ from crossgrad.core.tensor import Tensor
 from crossgrad.nn import functional as F
 from crossgrad.nn.module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "GELU", "SiLU", "ELU", "Softplus", "Sigmoid", "Tanh",
-           "Softmax", "LogSoftmax"]
+__all__ = [
+    "ReLU",
+    "LeakyReLU",
+    "GELU",
+    "SiLU",
+    "ELU",
+    "Softplus",
+    "Sigmoid",
+    "Tanh",
+    "Softmax",
+    "LogSoftmax",
+]
 
 
 class ReLU(Module):
@@ -46,8 +56,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace
-                                                           else "")
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):

@@ -60,8 +60,9 @@ class Sequential(Module):
 
     def __delitem__(self, idx: int | slice) -> None:
         names = list(self._modules)
-        targets = names[idx] if isinstance(idx, slice) else [
-            names[_index("Sequential", idx, len(names))]]
+        targets = (
+            names[idx] if isinstance(idx, slice) else [names[_index("Sequential", idx, len(names))]]
+        )
         for name in targets:
             del self._modules[name]
         # Renumber so that keys stay 0..n-1, as in PyTorch.
@@ -149,8 +150,9 @@ class ModuleDict(Module):
     (['a', 'b'], True)
     """
 
-    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None
-                 = None) -> None:
+    def __init__(
+        self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    ) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)

@@ -21,8 +21,10 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 <= p <= 1:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, received "
-                             f"p={p!r}\nhint: pass p in [0, 1], e.g. p=0.1")
+            raise ValueError(
+                f"Dropout: probability has to be between 0 and 1, received "
+                f"p={p!r}\nhint: pass p in [0, 1], e.g. p=0.1"
+            )
         self.p = p
         self.inplace = inplace
 

@@ -23,9 +23,17 @@ class _BatchNorm(Module):
 
     _ranks: tuple[int, ...] = ()
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, *,
-                 dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -39,11 +47,11 @@ class _BatchNorm(Module):
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean",
-                                 zeros(num_features, dtype=dtype, backend=backend))
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, backend=backend))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, backend=backend))
-            self.register_buffer("num_batches_tracked",
-                                 tensor(0, dtype=dtypes.int64, backend=backend))
+            self.register_buffer(
+                "num_batches_tracked", tensor(0, dtype=dtypes.int64, backend=backend)
+            )
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -67,10 +75,11 @@ class _BatchNorm(Module):
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         if input.ndim not in self._ranks:
             ranks = " or ".join(f"{r}-D" for r in self._ranks)
-            raise ShapeError(f"{type(self).__name__}: expected {ranks} input, received "
-                             f"input.shape={input.shape}",
-                             hint="BatchNorm1d takes (N, C) or (N, C, L); "
-                             "BatchNorm2d takes (N, C, H, W)")
+            raise ShapeError(
+                f"{type(self).__name__}: expected {ranks} input, received "
+                f"input.shape={input.shape}",
+                hint="BatchNorm1d takes (N, C) or (N, C, L); BatchNorm2d takes (N, C, H, W)",
+            )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             with no_grad():
@@ -79,13 +88,22 @@ class _BatchNorm(Module):
                 momentum = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return N.batch_norm(input, self.running_mean if track else None,
-                            self.running_var if track else None, self.weight, self.bias,
-                            use_batch_stats, momentum, self.eps)
+        return N.batch_norm(
+            input,
+            self.running_mean if track else None,
+            self.running_var if track else None,
+            self.weight,
+            self.bias,
+            use_batch_stats,
+            momentum,
+            self.eps,
+        )
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, track_running_stats={self.track_running_stats}"
+        )
 
 
 class BatchNorm1d(_BatchNorm):
@@ -119,9 +137,16 @@ class LayerNorm(Module):
     (2, 4)
     """
 
-    def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, *,
-                 dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        normalized_shape: int | Sequence[int],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -148,8 +173,9 @@ class LayerNorm(Module):
         return N.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        )
 
 
 class GroupNorm(Module):
@@ -160,13 +186,23 @@ class GroupNorm(Module):
     (3, 4, 5)
     """
 
-    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
-                 affine: bool = True, *, dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         if num_groups <= 0 or num_channels % num_groups:
-            raise ShapeError(f"GroupNorm: num_channels must be divisible by num_groups, "
-                             f"received num_groups={num_groups}, num_channels={num_channels}",
-                             hint="pick num_groups among the divisors of num_channels")
+            raise ShapeError(
+                f"GroupNorm: num_channels must be divisible by num_groups, "
+                f"received num_groups={num_groups}, num_channels={num_channels}",
+                hint="pick num_groups among the divisors of num_channels",
+            )
         self.num_groups = num_groups
         self.num_channels = num_channels
         self.eps = eps

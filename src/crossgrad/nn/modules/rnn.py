@@ -37,8 +37,9 @@ def _relu_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tens
     return (gi + F.linear(h, w_hh, b_hh)).relu()
 
 
-def _lstm_step(gi: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor,
-               b_hh: Tensor | None) -> tuple[Tensor, Tensor]:
+def _lstm_step(
+    gi: Tensor, state: tuple[Tensor, Tensor], w_hh: Tensor, b_hh: Tensor | None
+) -> tuple[Tensor, Tensor]:
     h, c = state
     i, f, g, o = (gi + F.linear(h, w_hh, b_hh)).chunk(4, -1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
@@ -54,32 +55,55 @@ def _gru_step(gi: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tenso
     return (1 - z) * n + z * h
 
 
-_STEPS: dict[str, Step] = {"RNN_TANH": _tanh_step, "RNN_RELU": _relu_step,
-                           "LSTM": _lstm_step, "GRU": _gru_step}
+_STEPS: dict[str, Step] = {
+    "RNN_TANH": _tanh_step,
+    "RNN_RELU": _relu_step,
+    "LSTM": _lstm_step,
+    "GRU": _gru_step,
+}
 
 
 def _rnn_mode(nonlinearity: str) -> str:
     if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"RNN: unknown nonlinearity={nonlinearity!r}\n"
-                         "hint: pick one of tanh, relu")
+        raise ValueError(
+            f"RNN: unknown nonlinearity={nonlinearity!r}\nhint: pick one of tanh, relu"
+        )
     return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
 
 
 class RNNBase(Module):
     """The shared machinery of RNN, LSTM and GRU: parameters, layers, directions."""
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, *, dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers < 1:
-            raise ValueError(f"{name}: num_layers must be a positive int, received "
-                             f"num_layers={num_layers!r}\nhint: pass num_layers=1 or more")
-        if (not isinstance(dropout, (int, float)) or isinstance(dropout, bool)
-                or not 0 <= dropout <= 1):
-            raise ValueError(f"{name}: dropout must be a number in [0, 1], received "
-                             f"dropout={dropout!r}\nhint: pass e.g. dropout=0.1")
+            raise ValueError(
+                f"{name}: num_layers must be a positive int, received "
+                f"num_layers={num_layers!r}\nhint: pass num_layers=1 or more"
+            )
+        if (
+            not isinstance(dropout, (int, float))
+            or isinstance(dropout, bool)
+            or not 0 <= dropout <= 1
+        ):
+            raise ValueError(
+                f"{name}: dropout must be a number in [0, 1], received "
+                f"dropout={dropout!r}\nhint: pass e.g. dropout=0.1"
+            )
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -94,8 +118,10 @@ class RNNBase(Module):
             layer_input = input_size if layer == 0 else hidden_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                shapes = {"weight_ih": (gate_size, layer_input),
-                          "weight_hh": (gate_size, hidden_size)}
+                shapes = {
+                    "weight_ih": (gate_size, layer_input),
+                    "weight_hh": (gate_size, hidden_size),
+                }
                 if bias:
                     shapes.update(bias_ih=(gate_size,), bias_hh=(gate_size,))
                 for prefix, shape in shapes.items():
@@ -115,46 +141,60 @@ class RNNBase(Module):
 
     def _weights(self, layer: int, direction: int) -> tuple[Tensor, Tensor, Any, Any]:
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
-        return (getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix),
-                getattr(self, "bias_ih" + suffix, None), getattr(self, "bias_hh" + suffix, None))
+        return (
+            getattr(self, "weight_ih" + suffix),
+            getattr(self, "weight_hh" + suffix),
+            getattr(self, "bias_ih" + suffix, None),
+            getattr(self, "bias_hh" + suffix, None),
+        )
 
     def _check_input(self, input: Tensor) -> bool:  # noqa: A002
         """Validate the input's shape and return whether it has a batch dimension."""
         name = type(self).__name__
         if input.ndim not in (2, 3):
-            raise ShapeError(f"{name}: expected a 2-D (unbatched) or 3-D (batched) input, "
-                             f"received input.shape={input.shape}",
-                             hint="pass (seq_len, batch, input_size), or batch_first=True "
-                                  "with (batch, seq_len, input_size)")
+            raise ShapeError(
+                f"{name}: expected a 2-D (unbatched) or 3-D (batched) input, "
+                f"received input.shape={input.shape}",
+                hint="pass (seq_len, batch, input_size), or batch_first=True "
+                "with (batch, seq_len, input_size)",
+            )
         if input.shape[-1] != self.input_size:
-            raise ShapeError(f"{name}: input.size(-1) must equal input_size: "
-                             f"input.shape={input.shape}, input_size={self.input_size}",
-                             hint="reshape the input or build the layer with the right "
-                                  "input_size")
+            raise ShapeError(
+                f"{name}: input.size(-1) must equal input_size: "
+                f"input.shape={input.shape}, input_size={self.input_size}",
+                hint="reshape the input or build the layer with the right input_size",
+            )
         return input.ndim == 3
 
     def _check_hidden(self, hx: Tensor, batch: int, label: str) -> None:
         expected = (self.num_layers * self.num_directions, batch, self.hidden_size)
         if hx.shape != expected:
-            raise ShapeError(f"{type(self).__name__}: {label} has the wrong shape: "
-                             f"{label}.shape={hx.shape}, expected {expected}",
-                             hint="shape it (num_layers * num_directions, batch, hidden_size)")
+            raise ShapeError(
+                f"{type(self).__name__}: {label} has the wrong shape: "
+                f"{label}.shape={hx.shape}, expected {expected}",
+                hint="shape it (num_layers * num_directions, batch, hidden_size)",
+            )
 
-    def _initial_states(self, input: Tensor, hx: Any, batched: bool  # noqa: A002
-                        ) -> tuple[list[Tensor], ...]:
+    def _initial_states(
+        self,
+        input: Tensor,
+        hx: Any,
+        batched: bool,  # noqa: A002
+    ) -> tuple[list[Tensor], ...]:
         """Return the initial states, one list of (batch, hidden) tensors per state kind."""
         batch = input.shape[1]
         count = self.num_layers * self.num_directions
         kinds = 2 if self.mode == "LSTM" else 1
         if hx is None:
-            zero = zeros(count, batch, self.hidden_size, dtype=input.dtype,
-                         backend=input._backend)
+            zero = zeros(count, batch, self.hidden_size, dtype=input.dtype, backend=input._backend)
             states: tuple[Tensor, ...] = (zero,) * kinds
         else:
             states = tuple(hx) if self.mode == "LSTM" else (hx,)
             if self.mode == "LSTM" and len(states) != 2:
-                raise ValueError("LSTM: hx must be a tuple (h_0, c_0)\n"
-                                 "hint: pass both the hidden and the cell state")
+                raise ValueError(
+                    "LSTM: hx must be a tuple (h_0, c_0)\n"
+                    "hint: pass both the hidden and the cell state"
+                )
             if not batched:
                 states = tuple(s.unsqueeze(1) for s in states)
             for label, s in zip(("h_0", "c_0"), states, strict=False):
@@ -191,8 +231,14 @@ class RNNBase(Module):
             output = output.transpose(0, 1)
         return output, (h_n if self.mode == "LSTM" else h_n[0])
 
-    def _run_direction(self, step: Step, input: Tensor, state: tuple[Tensor, ...],  # noqa: A002
-                       layer: int, direction: int) -> tuple[Tensor, tuple[Tensor, ...]]:
+    def _run_direction(
+        self,
+        step: Step,
+        input: Tensor,
+        state: tuple[Tensor, ...],  # noqa: A002
+        layer: int,
+        direction: int,
+    ) -> tuple[Tensor, tuple[Tensor, ...]]:
         """Run one layer in one direction over (seq, batch, features); return its outputs
         (seq, batch, hidden) and its final state."""
         w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
@@ -238,12 +284,32 @@ class RNN(RNNBase):
     ((4, 2, 5), (2, 2, 5))
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, *, dtype: Any = None,
-                 backend: Any = None) -> None:
-        super().__init__(_rnn_mode(nonlinearity), input_size, hidden_size, num_layers, bias,
-                         batch_first, dropout, bidirectional, dtype=dtype, backend=backend)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
+        super().__init__(
+            _rnn_mode(nonlinearity),
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            backend=backend,
+        )
         self.nonlinearity = nonlinearity
 
     def extra_repr(self) -> str:
@@ -270,11 +336,31 @@ class LSTM(RNNBase):
     ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, *, dtype: Any = None, backend: Any = None) -> None:
-        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype=dtype, backend=backend)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
+        super().__init__(
+            "LSTM",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            backend=backend,
+        )
 
 
 class GRU(RNNBase):
@@ -292,18 +378,46 @@ class GRU(RNNBase):
     (4, 5)
     """
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
-                 bidirectional: bool = False, *, dtype: Any = None, backend: Any = None) -> None:
-        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype=dtype, backend=backend)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
+        super().__init__(
+            "GRU",
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            dtype=dtype,
+            backend=backend,
+        )
 
 
 class RNNCellBase(Module):
     """One time step of an RNN, LSTM or GRU: parameters weight_ih, weight_hh, bias_ih, bias_hh."""
 
-    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True, *,
-                 dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         self.mode = mode
         self.input_size = input_size
@@ -329,15 +443,16 @@ class RNNCellBase(Module):
     def _step(self, input: Tensor, state: Any) -> Any:  # noqa: A002
         name = type(self).__name__
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ShapeError(f"{name}: expected input of shape (batch, {self.input_size}) or "
-                             f"({self.input_size},), received input.shape={input.shape}",
-                             hint="pass one time step; use the sequence layer for sequences")
+            raise ShapeError(
+                f"{name}: expected input of shape (batch, {self.input_size}) or "
+                f"({self.input_size},), received input.shape={input.shape}",
+                hint="pass one time step; use the sequence layer for sequences",
+            )
         gi = F.linear(input, self.weight_ih, self.bias_ih)
         return _STEPS[self.mode](gi, state, self.weight_hh, self.bias_hh)
 
     def _zeros(self, input: Tensor) -> Tensor:  # noqa: A002
-        return zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype,
-                     backend=input._backend)
+        return zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype, backend=input._backend)
 
     def extra_repr(self) -> str:
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
@@ -351,10 +466,19 @@ class RNNCell(RNNCellBase):
     (2, 4)
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 nonlinearity: str = "tanh", *, dtype: Any = None, backend: Any = None) -> None:
-        super().__init__(_rnn_mode(nonlinearity), input_size, hidden_size, bias, dtype=dtype,
-                         backend=backend)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
+        super().__init__(
+            _rnn_mode(nonlinearity), input_size, hidden_size, bias, dtype=dtype, backend=backend
+        )
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
@@ -370,12 +494,22 @@ class LSTMCell(RNNCellBase):
     ((2, 4), (2, 4))
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
-                 dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__("LSTM", input_size, hidden_size, bias, dtype=dtype, backend=backend)
 
-    def forward(self, input: Tensor,  # noqa: A002
-                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+    def forward(
+        self,
+        input: Tensor,  # noqa: A002
+        hx: tuple[Tensor, Tensor] | None = None,
+    ) -> tuple[Tensor, Tensor]:
         if hx is None:
             hx = (self._zeros(input), self._zeros(input))
         return self._step(input, tuple(hx))
@@ -389,8 +523,15 @@ class GRUCell(RNNCellBase):
     (2, 4)
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *,
-                 dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__("GRU", input_size, hidden_size, bias, dtype=dtype, backend=backend)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002

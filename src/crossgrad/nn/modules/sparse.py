@@ -26,21 +26,27 @@ class Embedding(Module):
     (2, 2, 3)
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int,
-                 padding_idx: int | None = None, *, dtype: Any = None,
-                 backend: Any = None) -> None:
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise IndexError(
                     f"Embedding: padding_idx must be within num_embeddings, received "
-                    f"padding_idx={padding_idx}, num_embeddings={num_embeddings}")
+                    f"padding_idx={padding_idx}, num_embeddings={num_embeddings}"
+                )
             padding_idx %= num_embeddings
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
-        self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype,
-                                      backend=backend))
+        self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype, backend=backend))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -26,9 +26,10 @@ def _apply_mask(scores: Tensor, mask: Tensor, name: str) -> Tensor:
     if mask.dtype is dtypes.bool_:
         return scores.masked_fill(mask, float("-inf"))
     if mask.dtype.category != dtypes.FLOATING:
-        raise DTypeError(f"MultiheadAttention: {name} must be bool or floating, received "
-                         f"dtype={mask.dtype!r}",
-                         hint="pass True where attention is not allowed, or an additive float")
+        raise DTypeError(
+            f"MultiheadAttention: {name} must be bool or floating, received dtype={mask.dtype!r}",
+            hint="pass True where attention is not allowed, or an additive float",
+        )
     return scores + mask
 
 
@@ -53,20 +54,32 @@ class MultiheadAttention(Module):
     ((3, 5, 8), (3, 5, 5))
     """
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 batch_first: bool = False, *, dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        embed_dim: int,
+        num_heads: int,
+        dropout: float = 0.0,
+        bias: bool = True,
+        batch_first: bool = False,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         if num_heads < 1 or embed_dim % num_heads:
-            raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads, "
-                             f"received embed_dim={embed_dim}, num_heads={num_heads}\n"
-                             "hint: pick num_heads that divides embed_dim")
+            raise ValueError(
+                f"MultiheadAttention: embed_dim must be divisible by num_heads, "
+                f"received embed_dim={embed_dim}, num_heads={num_heads}\n"
+                "hint: pick num_heads that divides embed_dim"
+            )
         self.embed_dim = embed_dim
         self.num_heads = num_heads
         self.head_dim = embed_dim // num_heads
         self.dropout = dropout
         self.batch_first = batch_first
-        self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, dtype=dtype,
-                                              backend=backend))
+        self.in_proj_weight = Parameter(
+            empty(3 * embed_dim, embed_dim, dtype=dtype, backend=backend)
+        )
         if bias:
             self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype, backend=backend))
         else:
@@ -83,25 +96,37 @@ class MultiheadAttention(Module):
     def _check(self, query: Tensor, key: Tensor, value: Tensor) -> bool:
         """Validate the inputs' shapes and return whether they have a batch dimension."""
         if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ShapeError(f"MultiheadAttention: query, key and value must all be 3-D "
-                             f"(batched) or all 2-D (unbatched), received query.shape="
-                             f"{query.shape}, key.shape={key.shape}, value.shape={value.shape}",
-                             hint="pass (L, N, E), or (N, L, E) with batch_first=True")
+            raise ShapeError(
+                f"MultiheadAttention: query, key and value must all be 3-D "
+                f"(batched) or all 2-D (unbatched), received query.shape="
+                f"{query.shape}, key.shape={key.shape}, value.shape={value.shape}",
+                hint="pass (L, N, E), or (N, L, E) with batch_first=True",
+            )
         for name, t in (("query", query), ("key", key), ("value", value)):
             if t.shape[-1] != self.embed_dim:
-                raise ShapeError(f"MultiheadAttention: {name}.size(-1) must equal embed_dim: "
-                                 f"{name}.shape={t.shape}, embed_dim={self.embed_dim}",
-                                 hint="project the input to embed_dim features first")
+                raise ShapeError(
+                    f"MultiheadAttention: {name}.size(-1) must equal embed_dim: "
+                    f"{name}.shape={t.shape}, embed_dim={self.embed_dim}",
+                    hint="project the input to embed_dim features first",
+                )
         if key.shape[:-1] != value.shape[:-1]:
-            raise ShapeError(f"MultiheadAttention: key and value must share their leading "
-                             f"dims: key.shape={key.shape}, value.shape={value.shape}",
-                             hint="key and value describe the same source positions")
+            raise ShapeError(
+                f"MultiheadAttention: key and value must share their leading "
+                f"dims: key.shape={key.shape}, value.shape={value.shape}",
+                hint="key and value describe the same source positions",
+            )
         return query.ndim == 3
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor,
-                key_padding_mask: Tensor | None = None, need_weights: bool = True,
-                attn_mask: Tensor | None = None,
-                average_attn_weights: bool = True) -> tuple[Tensor, Tensor | None]:
+    def forward(
+        self,
+        query: Tensor,
+        key: Tensor,
+        value: Tensor,
+        key_padding_mask: Tensor | None = None,
+        need_weights: bool = True,
+        attn_mask: Tensor | None = None,
+        average_attn_weights: bool = True,
+    ) -> tuple[Tensor, Tensor | None]:
         batched = self._check(query, key, value)
         if not batched:
             query, key, value = (t.unsqueeze(1) for t in (query, key, value))
@@ -126,16 +151,20 @@ class MultiheadAttention(Module):
         v = heads_first(F.linear(value, w_v, b_v), src_len)
         scores = matmul(q, k.transpose(-2, -1))
         if attn_mask is not None:
-            scores = _apply_mask(scores, self._attn_mask(attn_mask, batch, tgt_len, src_len),
-                                 "attn_mask")
+            scores = _apply_mask(
+                scores, self._attn_mask(attn_mask, batch, tgt_len, src_len), "attn_mask"
+            )
         if key_padding_mask is not None:
             if key_padding_mask.shape != (batch, src_len):
-                raise ShapeError(f"MultiheadAttention: key_padding_mask must be (N, S) = "
-                                 f"{(batch, src_len)}, received key_padding_mask.shape="
-                                 f"{key_padding_mask.shape}",
-                                 hint="mark padded key positions of each sequence")
-            scores = _apply_mask(scores, key_padding_mask.reshape(batch, 1, 1, src_len),
-                                 "key_padding_mask")
+                raise ShapeError(
+                    f"MultiheadAttention: key_padding_mask must be (N, S) = "
+                    f"{(batch, src_len)}, received key_padding_mask.shape="
+                    f"{key_padding_mask.shape}",
+                    hint="mark padded key positions of each sequence",
+                )
+            scores = _apply_mask(
+                scores, key_padding_mask.reshape(batch, 1, 1, src_len), "key_padding_mask"
+            )
         weights = F.softmax(scores, dim=-1)
         weights = F.dropout(weights, self.dropout, self.training)
         out = matmul(weights, v).permute(2, 0, 1, 3).reshape(tgt_len, batch, embed)
@@ -158,11 +187,13 @@ class MultiheadAttention(Module):
             return mask
         if mask.shape == (batch * self.num_heads, tgt_len, src_len):
             return mask.reshape(batch, self.num_heads, tgt_len, src_len)
-        raise ShapeError(f"MultiheadAttention: attn_mask must be (L, S) = {(tgt_len, src_len)} "
-                         f"or (N * num_heads, L, S) = "
-                         f"{(batch * self.num_heads, tgt_len, src_len)}, received "
-                         f"attn_mask.shape={mask.shape}",
-                         hint="L is the query length, S the key length")
+        raise ShapeError(
+            f"MultiheadAttention: attn_mask must be (L, S) = {(tgt_len, src_len)} "
+            f"or (N * num_heads, L, S) = "
+            f"{(batch * self.num_heads, tgt_len, src_len)}, received "
+            f"attn_mask.shape={mask.shape}",
+            hint="L is the query length, S the key length",
+        )
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
@@ -182,17 +213,31 @@ class TransformerEncoderLayer(Module):
     (3, 5, 8)
     """
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: str = "relu", layer_norm_eps: float = 1e-5,
-                 batch_first: bool = False, norm_first: bool = False, bias: bool = True, *,
-                 dtype: Any = None, backend: Any = None) -> None:
+    def __init__(
+        self,
+        d_model: int,
+        nhead: int,
+        dim_feedforward: int = 2048,
+        dropout: float = 0.1,
+        activation: str = "relu",
+        layer_norm_eps: float = 1e-5,
+        batch_first: bool = False,
+        norm_first: bool = False,
+        bias: bool = True,
+        *,
+        dtype: Any = None,
+        backend: Any = None,
+    ) -> None:
         super().__init__()
         if activation not in ("relu", "gelu"):
-            raise ValueError(f"TransformerEncoderLayer: unknown activation={activation!r}\n"
-                             "hint: pick one of relu, gelu")
+            raise ValueError(
+                f"TransformerEncoderLayer: unknown activation={activation!r}\n"
+                "hint: pick one of relu, gelu"
+            )
         kw: dict[str, Any] = {"dtype": dtype, "backend": backend}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, **kw)
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **kw
+        )
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **kw)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **kw)
@@ -203,8 +248,12 @@ class TransformerEncoderLayer(Module):
         self.dropout2 = Dropout(dropout)
         self.activation = activation
 
-    def forward(self, src: Tensor, src_mask: Tensor | None = None,
-                src_key_padding_mask: Tensor | None = None) -> Tensor:
+    def forward(
+        self,
+        src: Tensor,
+        src_mask: Tensor | None = None,
+        src_key_padding_mask: Tensor | None = None,
+    ) -> Tensor:
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask)
@@ -212,10 +261,12 @@ class TransformerEncoderLayer(Module):
         x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask))
         return self.norm2(x + self._ff_block(x))
 
-    def _sa_block(self, x: Tensor, attn_mask: Tensor | None,
-                  key_padding_mask: Tensor | None) -> Tensor:
-        out, _ = self.self_attn(x, x, x, attn_mask=attn_mask,
-                                key_padding_mask=key_padding_mask, need_weights=False)
+    def _sa_block(
+        self, x: Tensor, attn_mask: Tensor | None, key_padding_mask: Tensor | None
+    ) -> Tensor:
+        out, _ = self.self_attn(
+            x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False
+        )
         return self.dropout1(out)
 
     def _ff_block(self, x: Tensor) -> Tensor:

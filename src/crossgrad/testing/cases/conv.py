@@ -40,33 +40,43 @@ def _conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
         g = oc // og
         for i in range(ho):
             for j in range(wo):
-                patch = xp[:, g * cg:(g + 1) * cg, i * sh:i * sh + dh * (kh - 1) + 1:dh,
-                           j * sw:j * sw + dw * (kw - 1) + 1:dw]
+                patch = xp[
+                    :,
+                    g * cg : (g + 1) * cg,
+                    i * sh : i * sh + dh * (kh - 1) + 1 : dh,
+                    j * sw : j * sw + dw * (kw - 1) + 1 : dw,
+                ]
                 out[:, oc, i, j] = (patch * w[oc]).sum(axis=(1, 2, 3))
     if b is not None:
         out += b.reshape(1, -1, 1, 1)
     return out
 
 
-def _conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1,
-                      dilation=1):
+def _conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """Scatter each input pixel times the kernel into the output, then crop the padding."""
     s, p, op, d = stride, padding, output_padding, dilation
     n, cin, h, wdt = x.shape
     cg_out = w.shape[1]
     kh, kw = w.shape[2:]
     cin_g = cin // groups
-    full = np.zeros((n, cg_out * groups, (h - 1) * s + d * (kh - 1) + 1 + op,
-                     (wdt - 1) * s + d * (kw - 1) + 1 + op))
+    full = np.zeros(
+        (
+            n,
+            cg_out * groups,
+            (h - 1) * s + d * (kh - 1) + 1 + op,
+            (wdt - 1) * s + d * (kw - 1) + 1 + op,
+        )
+    )
     for ic in range(cin):
         g = ic // cin_g
         for i in range(h):
             for j in range(wdt):
                 for a in range(kh):
                     for c in range(kw):
-                        full[:, g * cg_out:(g + 1) * cg_out, i * s + a * d, j * s + c * d] += (
-                            x[:, ic, i, j][:, None] * w[ic, :, a, c][None])
-    out = full[:, :, p:full.shape[2] - p, p:full.shape[3] - p]
+                        full[:, g * cg_out : (g + 1) * cg_out, i * s + a * d, j * s + c * d] += (
+                            x[:, ic, i, j][:, None] * w[ic, :, a, c][None]
+                        )
+    out = full[:, :, p : full.shape[2] - p, p : full.shape[3] - p]
     return out if b is None else out + b.reshape(1, -1, 1, 1)
 
 
@@ -94,8 +104,7 @@ def _max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fa
     return out
 
 
-def _avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                count_include_pad=True):
+def _avg_pool2d(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     k, p = kernel_size, padding
     s = k if stride is None else stride
     n, c, h, w = x.shape
@@ -130,14 +139,18 @@ def _adaptive_avg_pool2d(x, size):
 
 def _conv(name, x_shape, w_shape, bias=True, **kw):
     inputs = [Arg(x_shape), Arg(w_shape)] + ([Arg((w_shape[0],))] if bias else [])
-    return OpCase(f"conv2d-{name}", lambda *a: C.conv2d(*a, **kw),
-                  lambda *a: _conv2d(*a, **kw), inputs)
+    return OpCase(
+        f"conv2d-{name}", lambda *a: C.conv2d(*a, **kw), lambda *a: _conv2d(*a, **kw), inputs
+    )
 
 
 def _convt(name, x_shape, w_shape, **kw):
-    return OpCase(f"conv_transpose2d-{name}", lambda x, w, b: C.conv_transpose2d(x, w, b, **kw),
-                  lambda x, w, b: _conv_transpose2d(x, w, b, **kw),
-                  [Arg(x_shape), Arg(w_shape), Arg((w_shape[1] * kw.get("groups", 1),))])
+    return OpCase(
+        f"conv_transpose2d-{name}",
+        lambda x, w, b: C.conv_transpose2d(x, w, b, **kw),
+        lambda x, w, b: _conv_transpose2d(x, w, b, **kw),
+        [Arg(x_shape), Arg(w_shape), Arg((w_shape[1] * kw.get("groups", 1),))],
+    )
 
 
 def _pool(name, fn, ref, **kw):
@@ -153,29 +166,56 @@ CASES = [
     _conv("depthwise", (2, 3, 5, 5), (3, 1, 3, 3), groups=3, padding=1),
     _conv("same-even-kernel", (2, 2, 5, 5), (3, 2, 2, 4), padding="same"),
     _conv("valid", (2, 2, 5, 5), (3, 2, 3, 3), padding="valid"),
-    OpCase("conv1d-stride-padding", lambda x, w, b: C.conv1d(x, w, b, stride=2, padding=1),
-           lambda x, w, b: _conv2d(x[:, :, None], w[:, :, None], b, stride=(1, 2),
-                                   padding=(0, 1))[:, :, 0],
-           [Arg((2, 3, 7)), Arg((4, 3, 3)), Arg((4,))]),
-    OpCase("conv1d-dilation-groups", lambda x, w: C.conv1d(x, w, dilation=2, groups=2),
-           lambda x, w: _conv2d(x[:, :, None], w[:, :, None], dilation=(1, 2),
-                                groups=2)[:, :, 0],
-           [Arg((2, 4, 8)), Arg((2, 2, 3))]),
+    OpCase(
+        "conv1d-stride-padding",
+        lambda x, w, b: C.conv1d(x, w, b, stride=2, padding=1),
+        lambda x, w, b: _conv2d(x[:, :, None], w[:, :, None], b, stride=(1, 2), padding=(0, 1))[
+            :, :, 0
+        ],
+        [Arg((2, 3, 7)), Arg((4, 3, 3)), Arg((4,))],
+    ),
+    OpCase(
+        "conv1d-dilation-groups",
+        lambda x, w: C.conv1d(x, w, dilation=2, groups=2),
+        lambda x, w: _conv2d(x[:, :, None], w[:, :, None], dilation=(1, 2), groups=2)[:, :, 0],
+        [Arg((2, 4, 8)), Arg((2, 2, 3))],
+    ),
     _convt("basic", (2, 3, 4, 4), (3, 2, 3, 3)),
-    _convt("stride2-padding-output-padding", (2, 2, 3, 4), (2, 3, 3, 3), stride=2, padding=1,
-           output_padding=1),
+    _convt(
+        "stride2-padding-output-padding",
+        (2, 2, 3, 4),
+        (2, 3, 3, 3),
+        stride=2,
+        padding=1,
+        output_padding=1,
+    ),
     _convt("groups-dilation", (2, 4, 3, 3), (4, 1, 2, 2), groups=2, dilation=2, stride=2),
     _pool("max_pool2d-k2", C.max_pool2d, _max_pool2d, kernel_size=2),
     _pool("max_pool2d-k3-s2-p1", C.max_pool2d, _max_pool2d, kernel_size=3, stride=2, padding=1),
-    _pool("max_pool2d-ceil-dilation", lambda x, **kw: C.max_pool2d(x, 2, 2, 0, 2, True),
-          lambda x, **kw: _max_pool2d(x, 2, 2, 0, 2, True)),
+    _pool(
+        "max_pool2d-ceil-dilation",
+        lambda x, **kw: C.max_pool2d(x, 2, 2, 0, 2, True),
+        lambda x, **kw: _max_pool2d(x, 2, 2, 0, 2, True),
+    ),
     _pool("avg_pool2d-k2", C.avg_pool2d, _avg_pool2d, kernel_size=2),
-    _pool("avg_pool2d-k3-s2-p1-ceil", lambda x: C.avg_pool2d(x, 3, 2, 1, True),
-          lambda x: _avg_pool2d(x, 3, 2, 1, True)),
-    _pool("avg_pool2d-exclude-pad", lambda x: C.avg_pool2d(x, 3, 2, 1, True, False),
-          lambda x: _avg_pool2d(x, 3, 2, 1, True, False)),
-    _pool("adaptive_avg_pool2d-uneven", lambda x: C.adaptive_avg_pool2d(x, (4, 3)),
-          lambda x: _adaptive_avg_pool2d(x, (4, 3))),
-    _pool("adaptive_avg_pool2d-global", lambda x: C.adaptive_avg_pool2d(x, 1),
-          lambda x: _adaptive_avg_pool2d(x, (1, 1))),
+    _pool(
+        "avg_pool2d-k3-s2-p1-ceil",
+        lambda x: C.avg_pool2d(x, 3, 2, 1, True),
+        lambda x: _avg_pool2d(x, 3, 2, 1, True),
+    ),
+    _pool(
+        "avg_pool2d-exclude-pad",
+        lambda x: C.avg_pool2d(x, 3, 2, 1, True, False),
+        lambda x: _avg_pool2d(x, 3, 2, 1, True, False),
+    ),
+    _pool(
+        "adaptive_avg_pool2d-uneven",
+        lambda x: C.adaptive_avg_pool2d(x, (4, 3)),
+        lambda x: _adaptive_avg_pool2d(x, (4, 3)),
+    ),
+    _pool(
+        "adaptive_avg_pool2d-global",
+        lambda x: C.adaptive_avg_pool2d(x, 1),
+        lambda x: _adaptive_avg_pool2d(x, (1, 1)),
+    ),
 ]

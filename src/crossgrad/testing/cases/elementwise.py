@@ -45,8 +45,13 @@ UNARY = [
     _unary("tan", cg.tan, np.tan),
     _unary("tanh", cg.tanh, np.tanh, Arg(S, low=-3, high=3)),
     _unary("sigmoid", cg.sigmoid, lambda x: 1 / (1 + np.exp(-x)), Arg(S, low=-5, high=5)),
-    _unary("sigmoid-large", cg.sigmoid, lambda x: 1 / (1 + np.exp(-x)),
-           np.array([-800.0, -40.0, 40.0, 800.0]), grad=False),
+    _unary(
+        "sigmoid-large",
+        cg.sigmoid,
+        lambda x: 1 / (1 + np.exp(-x)),
+        np.array([-800.0, -40.0, 40.0, 800.0]),
+        grad=False,
+    ),
     _unary("relu", cg.relu, lambda x: np.maximum(x, 0), AWAY),
     _unary("erf", cg.erf, erf_ref, Arg(S, low=-3, high=3)),
     _unary("reciprocal", cg.reciprocal, np.reciprocal, NONZERO),
@@ -55,16 +60,25 @@ UNARY = [
     _unary("floor", cg.floor, np.floor, OFF_GRID),
     _unary("ceil", cg.ceil, np.ceil, OFF_GRID),
     _unary("round", cg.round, np.round, OFF_GRID),
-    _unary("round-decimals", lambda x: cg.round(x, decimals=1), lambda x: np.round(x, 1),
-           OFF_GRID / 10 + 0.001, gradgrad=False),
+    _unary(
+        "round-decimals",
+        lambda x: cg.round(x, decimals=1),
+        lambda x: np.round(x, 1),
+        OFF_GRID / 10 + 0.001,
+        gradgrad=False,
+    ),
     _unary("trunc", cg.trunc, np.trunc, OFF_GRID),
     _unary("exp-0d", cg.exp, np.exp, Arg(())),
     _unary("tanh-3d", cg.tanh, np.tanh, Arg((2, 3, 4))),
     _unary("exp-empty", cg.exp, np.exp, Arg((0, 3))),
     # Integer inputs of float ops become the default float dtype (float32).
     _unary("exp-int", cg.exp, lambda x: np.exp(x).astype(np.float32), INT),
-    _unary("sqrt-int", cg.sqrt, lambda x: np.sqrt(x).astype(np.float32),
-           Arg(S, low=0, high=9, dtype="int64")),
+    _unary(
+        "sqrt-int",
+        cg.sqrt,
+        lambda x: np.sqrt(x).astype(np.float32),
+        Arg(S, low=0, high=9, dtype="int64"),
+    ),
     _unary("abs-int", cg.abs, np.abs, INT),
     _unary("neg-int", cg.neg, np.negative, INT),
     _unary("square-int", cg.square, np.square, INT),
@@ -89,10 +103,18 @@ BINARY = [
     OpCase("div-broadcast", cg.div, np.divide, [Arg((3, 1)), Arg((4,), low=0.5, high=2)]),
     OpCase("div-scalar", lambda x: x / 4.0, lambda x: x / 4.0, [X]),
     OpCase("rdiv-scalar", lambda x: 2.0 / x, lambda x: 2.0 / x, [NONZERO]),
-    OpCase("div-trunc", lambda x, y: cg.div(x, y, rounding_mode="trunc"),
-           lambda x, y: np.trunc(x / y), [OFF_GRID, np.full(S, 1.0)]),
-    OpCase("div-floor", lambda x, y: cg.div(x, y, rounding_mode="floor"),
-           lambda x, y: np.floor(x / y), [OFF_GRID, np.full(S, 1.0)]),
+    OpCase(
+        "div-trunc",
+        lambda x, y: cg.div(x, y, rounding_mode="trunc"),
+        lambda x, y: np.trunc(x / y),
+        [OFF_GRID, np.full(S, 1.0)],
+    ),
+    OpCase(
+        "div-floor",
+        lambda x, y: cg.div(x, y, rounding_mode="floor"),
+        lambda x, y: np.floor(x / y),
+        [OFF_GRID, np.full(S, 1.0)],
+    ),
     OpCase("floor_divide", cg.floor_divide, np.floor_divide, [OFF_GRID, np.full(S, 1.0)]),
     # OFF_GRID / 1.6 keeps 0.05 away from integers: remainder's jumps.
     OpCase("remainder", cg.remainder, np.remainder, [OFF_GRID, np.full(S, 1.6)]),
@@ -119,14 +141,24 @@ INTEGER = [
     OpCase("sub-int", cg.sub, np.subtract, [INT, INT]),
     OpCase("mul-int", cg.mul, np.multiply, [INT, INT]),
     OpCase("mul-int-scalar", lambda x: x * 3, lambda x: x * 3, [INT]),
-    OpCase("mul-int-float-scalar", lambda x: x * 1.5,
-           lambda x: (x * 1.5).astype(np.float32), [INT]),
-    OpCase("div-int", cg.div, lambda x, y: (x / y).astype(np.float32),
-           [INT, Arg(S, low=1, high=5, dtype="int64")]),
-    OpCase("floor_divide-int", cg.floor_divide, np.floor_divide,
-           [INT, Arg(S, low=1, high=5, dtype="int64")]),
-    OpCase("remainder-int", cg.remainder, np.remainder,
-           [INT, Arg(S, low=1, high=5, dtype="int64")]),
+    OpCase(
+        "mul-int-float-scalar", lambda x: x * 1.5, lambda x: (x * 1.5).astype(np.float32), [INT]
+    ),
+    OpCase(
+        "div-int",
+        cg.div,
+        lambda x, y: (x / y).astype(np.float32),
+        [INT, Arg(S, low=1, high=5, dtype="int64")],
+    ),
+    OpCase(
+        "floor_divide-int",
+        cg.floor_divide,
+        np.floor_divide,
+        [INT, Arg(S, low=1, high=5, dtype="int64")],
+    ),
+    OpCase(
+        "remainder-int", cg.remainder, np.remainder, [INT, Arg(S, low=1, high=5, dtype="int64")]
+    ),
     OpCase("pow-int-scalar", lambda x: x**2, lambda x: x**2, [INT]),
     OpCase("add-int32-int64", cg.add, np.add, [Arg(S, -5, 5, dtype="int32"), INT]),
     OpCase("add-float-int", cg.add, np.add, [X, INT]),
@@ -139,8 +171,14 @@ INTEGER = [
 NOGRAD = {"grad": False}
 COMPARE = [
     OpCase(name, getattr(cg, name), getattr(np, ref), [X, X], **NOGRAD)
-    for name, ref in [("eq", "equal"), ("ne", "not_equal"), ("lt", "less"),
-                      ("le", "less_equal"), ("gt", "greater"), ("ge", "greater_equal")]
+    for name, ref in [
+        ("eq", "equal"),
+        ("ne", "not_equal"),
+        ("lt", "less"),
+        ("le", "less_equal"),
+        ("gt", "greater"),
+        ("ge", "greater_equal"),
+    ]
 ] + [
     OpCase("eq-ties", cg.eq, np.equal, [TIE_A, TIE_B], **NOGRAD),
     OpCase("le-ties", cg.le, np.less_equal, [TIE_A, TIE_B], **NOGRAD),
@@ -151,8 +189,13 @@ COMPARE = [
     OpCase("logical_or", cg.logical_or, np.logical_or, [BOOL, BOOL]),
     OpCase("logical_xor", cg.logical_xor, np.logical_xor, [BOOL, BOOL]),
     OpCase("logical_not", cg.logical_not, np.logical_not, [BOOL]),
-    OpCase("logical_and-float", cg.logical_and, np.logical_and,
-           [np.array([0.0, 1.5, -2.0, 0.0]), np.array([1.0, 0.0, 3.0, 0.0])], **NOGRAD),
+    OpCase(
+        "logical_and-float",
+        cg.logical_and,
+        np.logical_and,
+        [np.array([0.0, 1.5, -2.0, 0.0]), np.array([1.0, 0.0, 3.0, 0.0])],
+        **NOGRAD,
+    ),
     OpCase("logical_not-int", cg.logical_not, np.logical_not, [INT]),
     OpCase("bitwise_and", cg.bitwise_and, np.bitwise_and, [INT, INT]),
     OpCase("bitwise_or", cg.bitwise_or, np.bitwise_or, [INT, INT]),
@@ -166,24 +209,44 @@ COMPARE = [
 SELECT = [
     OpCase("where", cg.where, np.where, [BOOL, X, X]),
     OpCase("where-broadcast", cg.where, np.where, [Arg((3, 1), dtype="bool"), Arg((4,)), X]),
-    OpCase("where-scalar-other", lambda c, x: cg.where(c, x, 0.5),
-           lambda c, x: np.where(c, x, 0.5), [BOOL, X]),
-    OpCase("where-float-condition", lambda c, x, y: cg.where(c, x, y),
-           lambda c, x, y: np.where(c != 0, x, y), [INT, X, X]),
+    OpCase(
+        "where-scalar-other",
+        lambda c, x: cg.where(c, x, 0.5),
+        lambda c, x: np.where(c, x, 0.5),
+        [BOOL, X],
+    ),
+    OpCase(
+        "where-float-condition",
+        lambda c, x, y: cg.where(c, x, y),
+        lambda c, x, y: np.where(c != 0, x, y),
+        [INT, X, X],
+    ),
     OpCase("clamp", lambda x: cg.clamp(x, -0.5, 0.5), lambda x: np.clip(x, -0.5, 0.5), [AWAY]),
     OpCase("clamp-min", lambda x: cg.clamp(x, min=0.1), lambda x: np.maximum(x, 0.1), [AWAY]),
     OpCase("clamp-max", lambda x: cg.clamp(x, max=0.1), lambda x: np.minimum(x, 0.1), [AWAY]),
     OpCase("clip-method", lambda x: x.clip(-1.0, 1.0), lambda x: np.clip(x, -1, 1), [AWAY]),
-    OpCase("clamp-tensor-bounds", lambda x, lo, hi: cg.clamp(x, lo, hi), np.clip,
-           [AWAY, np.full((4,), -0.5), np.full((3, 1), 0.5)]),
+    OpCase(
+        "clamp-tensor-bounds",
+        lambda x, lo, hi: cg.clamp(x, lo, hi),
+        np.clip,
+        [AWAY, np.full((4,), -0.5), np.full((3, 1), 0.5)],
+    ),
     OpCase("clamp-int", lambda x: cg.clamp(x, -2, 2), lambda x: np.clip(x, -2, 2), [INT]),
-    OpCase("clamp-int-float-bound", lambda x: cg.clamp(x, 0.5),
-           lambda x: np.maximum(x, 0.5).astype(np.float32), [INT]),
+    OpCase(
+        "clamp-int-float-bound",
+        lambda x: cg.clamp(x, 0.5),
+        lambda x: np.maximum(x, 0.5).astype(np.float32),
+        [INT],
+    ),
 ]
 
 COMPOSITE = [
-    OpCase("chain", lambda x, y: ((x * y).tanh() + x.exp() / (y * y + 1)).sin(),
-           lambda x, y: np.sin(np.tanh(x * y) + np.exp(x) / (y * y + 1)), [X, X]),
+    OpCase(
+        "chain",
+        lambda x, y: ((x * y).tanh() + x.exp() / (y * y + 1)).sin(),
+        lambda x, y: np.sin(np.tanh(x * y) + np.exp(x) / (y * y + 1)),
+        [X, X],
+    ),
     OpCase("softplus-like", lambda x: (x.exp() + 1).log(), lambda x: np.log1p(np.exp(x)), [X]),
 ]
 

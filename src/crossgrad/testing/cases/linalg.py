@@ -13,9 +13,12 @@ def _matmul(name, a, b, **kwargs):
 
 
 def _einsum(name, equation, *shapes, reference=None):
-    return OpCase(f"einsum-{name}", lambda *ts: cg.einsum(equation, *ts),
-                  reference or (lambda *xs: np.einsum(equation, *xs)),
-                  [Arg(s) for s in shapes])
+    return OpCase(
+        f"einsum-{name}",
+        lambda *ts: cg.einsum(equation, *ts),
+        reference or (lambda *xs: np.einsum(equation, *xs)),
+        [Arg(s) for s in shapes],
+    )
 
 
 LEFT = np.arange(6, dtype=np.float32).reshape(2, 3)  # float32: keeps a float32 operand float32
@@ -39,17 +42,26 @@ CASES = [
     _matmul("empty-rows", (0, 3), (3, 2), skips=EMPTY),
     _matmul("empty-inner", (2, 0), (0, 3), skips=EMPTY),
     _matmul("empty-batch", (0, 2, 3), (3, 2), skips=EMPTY),
-    OpCase("matmul-operator", lambda a, b: a @ b, lambda a, b: a @ b,
-           [Arg((3, 4)), Arg((4, 2))]),
+    OpCase("matmul-operator", lambda a, b: a @ b, lambda a, b: a @ b, [Arg((3, 4)), Arg((4, 2))]),
     OpCase("matmul-rmatmul-ndarray", lambda b: LEFT @ b, lambda b: LEFT @ b, [Arg((3, 4))]),
-    OpCase("matmul-transposed-inputs", lambda a, b: a.transpose(-1, -2) @ b.transpose(-1, -2),
-           lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2),
-           [Arg((2, 4, 3)), Arg((5, 4))]),
-    OpCase("matmul-int-operand-promotes", lambda a, b: a @ b, lambda a, b: a @ b,
-           [Arg((3, 4)), np.array([[1, -2], [0, 3], [2, 2], [-1, 1]], dtype=np.int64)]),
-    OpCase("matmul-integers", lambda a, b: a @ b, lambda a, b: a @ b,
-           [Arg((3, 4), low=-5, high=5, dtype="int64"), Arg((4, 2), low=-5, high=5,
-                                                           dtype="int64")]),
+    OpCase(
+        "matmul-transposed-inputs",
+        lambda a, b: a.transpose(-1, -2) @ b.transpose(-1, -2),
+        lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2),
+        [Arg((2, 4, 3)), Arg((5, 4))],
+    ),
+    OpCase(
+        "matmul-int-operand-promotes",
+        lambda a, b: a @ b,
+        lambda a, b: a @ b,
+        [Arg((3, 4)), np.array([[1, -2], [0, 3], [2, 2], [-1, 1]], dtype=np.int64)],
+    ),
+    OpCase(
+        "matmul-integers",
+        lambda a, b: a @ b,
+        lambda a, b: a @ b,
+        [Arg((3, 4), low=-5, high=5, dtype="int64"), Arg((4, 2), low=-5, high=5, dtype="int64")],
+    ),
     OpCase("matmul-reused-input", lambda a: a @ a, lambda a: a @ a, [Arg((3, 3))]),
     # ------------------------------------------------------------------ fixed-rank forms
     OpCase("mm", cg.mm, np.matmul, [Arg((3, 4)), Arg((4, 2))]),
@@ -71,15 +83,22 @@ CASES = [
     _einsum("outer", "i,j->ij", (3,), (4,)),
     _einsum("row-dot", "bi,bi->b", (3, 4), (3, 4)),
     _einsum("three-operands", "ij,jk,kl->il", (2, 3), (3, 4), (4, 2)),
-    _einsum("size-one-broadcast", "ij,ij->ij", (3, 1), (3, 4),
-            reference=lambda a, b: a * b),
+    _einsum("size-one-broadcast", "ij,ij->ij", (3, 1), (3, 4), reference=lambda a, b: a * b),
     _einsum("diagonal", "ii->i", (3, 3)),
     _einsum("trace", "ii", (3, 3)),
     _einsum("diagonal-split-dims", "iji->ij", (3, 2, 3)),
     _einsum("spaces", "i j , j k -> i k", (2, 3), (3, 2), reference=lambda a, b: a @ b),
     _einsum("bilinear", "bn,anm,bm->ba", (2, 3), (4, 3, 5), (2, 5)),
-    OpCase("einsum-list-operands", lambda a, b: cg.einsum("ij,jk->ik", [a, b]), np.matmul,
-           [Arg((3, 4)), Arg((4, 2))]),
-    OpCase("einsum-transposed-input", lambda a, b: cg.einsum("ij,jk->ik", a.transpose(0, 1), b),
-           lambda a, b: a.T @ b, [Arg((4, 3)), Arg((4, 2))]),
+    OpCase(
+        "einsum-list-operands",
+        lambda a, b: cg.einsum("ij,jk->ik", [a, b]),
+        np.matmul,
+        [Arg((3, 4)), Arg((4, 2))],
+    ),
+    OpCase(
+        "einsum-transposed-input",
+        lambda a, b: cg.einsum("ij,jk->ik", a.transpose(0, 1), b),
+        lambda a, b: a.T @ b,
+        [Arg((4, 3)), Arg((4, 2))],
+    ),
 ]

@@ -110,134 +110,273 @@ def _w(values, like):
 
 CASES = [
     # softmax / log_softmax
-    OpCase("softmax-dim-1", lambda x: F.softmax(x, dim=-1), lambda x: _softmax(x, -1),
-           [Arg(S, low=-3, high=3)]),
-    OpCase("softmax-dim0", lambda x: F.softmax(x, dim=0), lambda x: _softmax(x, 0),
-           [Arg(S, low=-3, high=3)]),
-    OpCase("softmax-3d-dim1", lambda x: F.softmax(x, 1), lambda x: _softmax(x, 1),
-           [Arg((2, 3, 4), low=-3, high=3)]),
-    OpCase("softmax-large-logits", lambda x: F.softmax(x * 1000, dim=-1),
-           lambda x: _softmax(x * 1000, -1), [Arg((2, 3))], grad=False),
+    OpCase(
+        "softmax-dim-1",
+        lambda x: F.softmax(x, dim=-1),
+        lambda x: _softmax(x, -1),
+        [Arg(S, low=-3, high=3)],
+    ),
+    OpCase(
+        "softmax-dim0",
+        lambda x: F.softmax(x, dim=0),
+        lambda x: _softmax(x, 0),
+        [Arg(S, low=-3, high=3)],
+    ),
+    OpCase(
+        "softmax-3d-dim1",
+        lambda x: F.softmax(x, 1),
+        lambda x: _softmax(x, 1),
+        [Arg((2, 3, 4), low=-3, high=3)],
+    ),
+    OpCase(
+        "softmax-large-logits",
+        lambda x: F.softmax(x * 1000, dim=-1),
+        lambda x: _softmax(x * 1000, -1),
+        [Arg((2, 3))],
+        grad=False,
+    ),
     OpCase("softmax-method", lambda x: x.softmax(1), lambda x: _softmax(x, 1), [Arg(S)]),
-    OpCase("log_softmax-dim-1", lambda x: F.log_softmax(x, dim=-1),
-           lambda x: _log_softmax(x, -1), [Arg(S, low=-3, high=3)]),
-    OpCase("log_softmax-dim0", lambda x: F.log_softmax(x, dim=0),
-           lambda x: _log_softmax(x, 0), [Arg(S, low=-3, high=3)]),
-    OpCase("log_softmax-3d-dim1", lambda x: F.log_softmax(x, 1), lambda x: _log_softmax(x, 1),
-           [Arg((2, 3, 4), low=-3, high=3)]),
-    OpCase("log_softmax-large-logits", lambda x: F.log_softmax(x * 1000, dim=-1),
-           lambda x: _log_softmax(x * 1000, -1), [Arg((2, 3))], grad=False),
-    OpCase("log_softmax-method", lambda x: x.log_softmax(-1), lambda x: _log_softmax(x, -1),
-           [Arg(S)]),
+    OpCase(
+        "log_softmax-dim-1",
+        lambda x: F.log_softmax(x, dim=-1),
+        lambda x: _log_softmax(x, -1),
+        [Arg(S, low=-3, high=3)],
+    ),
+    OpCase(
+        "log_softmax-dim0",
+        lambda x: F.log_softmax(x, dim=0),
+        lambda x: _log_softmax(x, 0),
+        [Arg(S, low=-3, high=3)],
+    ),
+    OpCase(
+        "log_softmax-3d-dim1",
+        lambda x: F.log_softmax(x, 1),
+        lambda x: _log_softmax(x, 1),
+        [Arg((2, 3, 4), low=-3, high=3)],
+    ),
+    OpCase(
+        "log_softmax-large-logits",
+        lambda x: F.log_softmax(x * 1000, dim=-1),
+        lambda x: _log_softmax(x * 1000, -1),
+        [Arg((2, 3))],
+        grad=False,
+    ),
+    OpCase(
+        "log_softmax-method", lambda x: x.log_softmax(-1), lambda x: _log_softmax(x, -1), [Arg(S)]
+    ),
     # activations
     OpCase("relu", F.relu, lambda x: np.maximum(x, 0), [Arg(S)]),
-    OpCase("gelu", F.gelu, lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))),
-           [Arg(S, low=-3, high=3)]),
-    OpCase("gelu-tanh", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh,
-           [Arg(S, low=-3, high=3)]),
+    OpCase(
+        "gelu", F.gelu, lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))), [Arg(S, low=-3, high=3)]
+    ),
+    OpCase(
+        "gelu-tanh", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh, [Arg(S, low=-3, high=3)]
+    ),
     OpCase("silu", F.silu, lambda x: x / (1 + np.exp(-x)), [Arg(S, low=-4, high=4)]),
     OpCase("leaky_relu", F.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), [Arg(S)]),
-    OpCase("leaky_relu-slope", lambda x: F.leaky_relu(x, 0.2),
-           lambda x: np.where(x > 0, x, 0.2 * x), [Arg(S)]),
+    OpCase(
+        "leaky_relu-slope",
+        lambda x: F.leaky_relu(x, 0.2),
+        lambda x: np.where(x > 0, x, 0.2 * x),
+        [Arg(S)],
+    ),
     OpCase("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(x)), [Arg(S, low=-3, high=3)]),
-    OpCase("elu-alpha", lambda x: F.elu(x, alpha=0.5),
-           lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)), [Arg(S, low=-3, high=3)]),
+    OpCase(
+        "elu-alpha",
+        lambda x: F.elu(x, alpha=0.5),
+        lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)),
+        [Arg(S, low=-3, high=3)],
+    ),
     OpCase("softplus", F.softplus, _softplus, [Arg(S, low=-5, high=5)]),
-    OpCase("softplus-beta-threshold", lambda x: F.softplus(x, beta=2.0, threshold=3.0),
-           lambda x: _softplus(x, 2.0, 3.0), [Arg(S, low=-3, high=3)]),
-    OpCase("softplus-extreme", F.softplus, _softplus,
-           [np.array([-800.0, -30.0, -1.5, 0.25, 19.5, 25.0, 800.0])]),
+    OpCase(
+        "softplus-beta-threshold",
+        lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+        lambda x: _softplus(x, 2.0, 3.0),
+        [Arg(S, low=-3, high=3)],
+    ),
+    OpCase(
+        "softplus-extreme",
+        F.softplus,
+        _softplus,
+        [np.array([-800.0, -30.0, -1.5, 0.25, 19.5, 25.0, 800.0])],
+    ),
     OpCase("sigmoid", F.sigmoid, lambda x: 1 / (1 + np.exp(-x)), [Arg(S, low=-4, high=4)]),
     OpCase("tanh", F.tanh, np.tanh, [Arg(S)]),
     # linear
-    OpCase("linear", F.linear, lambda x, w, b: x @ w.T + b, [Arg((3, 4)), Arg((5, 4)),
-                                                             Arg((5,))]),
+    OpCase("linear", F.linear, lambda x, w, b: x @ w.T + b, [Arg((3, 4)), Arg((5, 4)), Arg((5,))]),
     OpCase("linear-no-bias", F.linear, lambda x, w: x @ w.T, [Arg((3, 4)), Arg((5, 4))]),
-    OpCase("linear-batched", F.linear, lambda x, w, b: x @ w.T + b,
-           [Arg((2, 3, 4)), Arg((5, 4)), Arg((5,))]),
+    OpCase(
+        "linear-batched",
+        F.linear,
+        lambda x, w, b: x @ w.T + b,
+        [Arg((2, 3, 4)), Arg((5, 4)), Arg((5,))],
+    ),
     # dropout: only its deterministic settings (statistics: tests/nn/test_dropout.py)
-    OpCase("dropout-eval", lambda x: F.dropout(x, p=0.5, training=False), lambda x: x,
-           [Arg(S)]),
+    OpCase("dropout-eval", lambda x: F.dropout(x, p=0.5, training=False), lambda x: x, [Arg(S)]),
     OpCase("dropout-p0", lambda x: F.dropout(x, p=0.0), lambda x: x, [Arg(S)]),
     OpCase("dropout-p1", lambda x: F.dropout(x, p=1.0), lambda x: x * 0, [Arg(S)]),
     # mse_loss
-    *[OpCase(f"mse_loss-{r}", lambda x, y, r=r: F.mse_loss(x, y, reduction=r),
-             lambda x, y, r=r: _reduce((x - y) ** 2, r), [Arg(S), Arg(S)])
-      for r in ("mean", "sum", "none")],
+    *[
+        OpCase(
+            f"mse_loss-{r}",
+            lambda x, y, r=r: F.mse_loss(x, y, reduction=r),
+            lambda x, y, r=r: _reduce((x - y) ** 2, r),
+            [Arg(S), Arg(S)],
+        )
+        for r in ("mean", "sum", "none")
+    ],
     # cross_entropy, class indices
-    *[OpCase(f"cross_entropy-{r}", lambda x, t, r=r: F.cross_entropy(x, t, reduction=r),
-             lambda x, t, r=r: _ce(x, t, reduction=r), [LOGITS, T4])
-      for r in ("mean", "sum", "none")],
-    *[OpCase(f"cross_entropy-weight-ignored-{r}",
-             lambda x, t, r=r: F.cross_entropy(x, t, _w(W5, x), reduction=r),
-             lambda x, t, r=r: _ce(x, t, weight=W5, reduction=r), [LOGITS, T4_IGNORED])
-      for r in ("mean", "sum", "none")],
-    OpCase("cross_entropy-ignore_index-3",
-           lambda x, t: F.cross_entropy(x, t, ignore_index=3),
-           lambda x, t: _ce(x, t, ignore_index=3), [LOGITS, T4_IGNORE_3]),
-    *[OpCase(f"cross_entropy-label_smoothing-{r}",
-             lambda x, t, r=r: F.cross_entropy(x, t, reduction=r, label_smoothing=0.2),
-             lambda x, t, r=r: _ce(x, t, reduction=r, smoothing=0.2), [LOGITS, T4_IGNORED])
-      for r in ("mean", "sum", "none")],
-    OpCase("cross_entropy-label_smoothing-weight",
-           lambda x, t: F.cross_entropy(x, t, _w(W5, x), label_smoothing=0.3),
-           lambda x, t: _ce(x, t, weight=W5, smoothing=0.3), [LOGITS, T4_IGNORED]),
-    *[OpCase(f"cross_entropy-3d-{r}", lambda x, t, r=r: F.cross_entropy(x, t, reduction=r),
-             lambda x, t, r=r: _ce(x, t, reduction=r), [LOGITS_3D, T3D])
-      for r in ("mean", "sum", "none")],
-    OpCase("cross_entropy-3d-weight-ignored-smoothing",
-           lambda x, t: F.cross_entropy(x, t, _w(W4, x), ignore_index=-1,
-                                        label_smoothing=0.1),
-           lambda x, t: _ce(x, t, weight=W4, ignore_index=-1, smoothing=0.1),
-           [LOGITS_3D, T3D_IGNORED]),
-    OpCase("cross_entropy-unbatched", lambda x, t: F.cross_entropy(x, t),
-           lambda x, t: _ce(x[None], t[None]), [Arg((5,)), np.array(3, dtype=np.int64)]),
+    *[
+        OpCase(
+            f"cross_entropy-{r}",
+            lambda x, t, r=r: F.cross_entropy(x, t, reduction=r),
+            lambda x, t, r=r: _ce(x, t, reduction=r),
+            [LOGITS, T4],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    *[
+        OpCase(
+            f"cross_entropy-weight-ignored-{r}",
+            lambda x, t, r=r: F.cross_entropy(x, t, _w(W5, x), reduction=r),
+            lambda x, t, r=r: _ce(x, t, weight=W5, reduction=r),
+            [LOGITS, T4_IGNORED],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    OpCase(
+        "cross_entropy-ignore_index-3",
+        lambda x, t: F.cross_entropy(x, t, ignore_index=3),
+        lambda x, t: _ce(x, t, ignore_index=3),
+        [LOGITS, T4_IGNORE_3],
+    ),
+    *[
+        OpCase(
+            f"cross_entropy-label_smoothing-{r}",
+            lambda x, t, r=r: F.cross_entropy(x, t, reduction=r, label_smoothing=0.2),
+            lambda x, t, r=r: _ce(x, t, reduction=r, smoothing=0.2),
+            [LOGITS, T4_IGNORED],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    OpCase(
+        "cross_entropy-label_smoothing-weight",
+        lambda x, t: F.cross_entropy(x, t, _w(W5, x), label_smoothing=0.3),
+        lambda x, t: _ce(x, t, weight=W5, smoothing=0.3),
+        [LOGITS, T4_IGNORED],
+    ),
+    *[
+        OpCase(
+            f"cross_entropy-3d-{r}",
+            lambda x, t, r=r: F.cross_entropy(x, t, reduction=r),
+            lambda x, t, r=r: _ce(x, t, reduction=r),
+            [LOGITS_3D, T3D],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    OpCase(
+        "cross_entropy-3d-weight-ignored-smoothing",
+        lambda x, t: F.cross_entropy(x, t, _w(W4, x), ignore_index=-1, label_smoothing=0.1),
+        lambda x, t: _ce(x, t, weight=W4, ignore_index=-1, smoothing=0.1),
+        [LOGITS_3D, T3D_IGNORED],
+    ),
+    OpCase(
+        "cross_entropy-unbatched",
+        lambda x, t: F.cross_entropy(x, t),
+        lambda x, t: _ce(x[None], t[None]),
+        [Arg((5,)), np.array(3, dtype=np.int64)],
+    ),
     # cross_entropy, class probabilities (differentiable in the target too)
-    *[OpCase(f"cross_entropy-probs-{r}", lambda x, p, r=r: F.cross_entropy(x, p, reduction=r),
-             lambda x, p, r=r: _ce_prob(x, p, reduction=r), [LOGITS, PROBS])
-      for r in ("mean", "sum", "none")],
-    OpCase("cross_entropy-probs-weight-smoothing",
-           lambda x, p: F.cross_entropy(x, p, _w(W5, x), label_smoothing=0.2),
-           lambda x, p: _ce_prob(x, p, weight=W5, smoothing=0.2), [LOGITS, PROBS]),
-    OpCase("cross_entropy-probs-3d", lambda x, p: F.cross_entropy(x, p),
-           lambda x, p: _ce_prob(x, p), [LOGITS_3D, Arg((2, 4, 3), low=0.0, high=1.0)]),
+    *[
+        OpCase(
+            f"cross_entropy-probs-{r}",
+            lambda x, p, r=r: F.cross_entropy(x, p, reduction=r),
+            lambda x, p, r=r: _ce_prob(x, p, reduction=r),
+            [LOGITS, PROBS],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    OpCase(
+        "cross_entropy-probs-weight-smoothing",
+        lambda x, p: F.cross_entropy(x, p, _w(W5, x), label_smoothing=0.2),
+        lambda x, p: _ce_prob(x, p, weight=W5, smoothing=0.2),
+        [LOGITS, PROBS],
+    ),
+    OpCase(
+        "cross_entropy-probs-3d",
+        lambda x, p: F.cross_entropy(x, p),
+        lambda x, p: _ce_prob(x, p),
+        [LOGITS_3D, Arg((2, 4, 3), low=0.0, high=1.0)],
+    ),
     # nll_loss
-    *[OpCase(f"nll_loss-{r}", lambda x, t, r=r: F.nll_loss(x, t, reduction=r),
-             lambda x, t, r=r: _nll(x, t, reduction=r), [LOGITS, T4])
-      for r in ("mean", "sum", "none")],
-    *[OpCase(f"nll_loss-weight-ignored-{r}",
-             lambda x, t, r=r: F.nll_loss(x, t, _w(W5, x), reduction=r),
-             lambda x, t, r=r: _nll(x, t, weight=W5, reduction=r), [LOGITS, T4_IGNORED])
-      for r in ("mean", "sum", "none")],
-    *[OpCase(f"nll_loss-3d-weight-ignored-{r}",
-             lambda x, t, r=r: F.nll_loss(x, t, _w(W4, x), ignore_index=-1, reduction=r),
-             lambda x, t, r=r: _nll(x, t, weight=W4, ignore_index=-1, reduction=r),
-             [LOGITS_3D, T3D_IGNORED])
-      for r in ("mean", "sum", "none")],
+    *[
+        OpCase(
+            f"nll_loss-{r}",
+            lambda x, t, r=r: F.nll_loss(x, t, reduction=r),
+            lambda x, t, r=r: _nll(x, t, reduction=r),
+            [LOGITS, T4],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    *[
+        OpCase(
+            f"nll_loss-weight-ignored-{r}",
+            lambda x, t, r=r: F.nll_loss(x, t, _w(W5, x), reduction=r),
+            lambda x, t, r=r: _nll(x, t, weight=W5, reduction=r),
+            [LOGITS, T4_IGNORED],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    *[
+        OpCase(
+            f"nll_loss-3d-weight-ignored-{r}",
+            lambda x, t, r=r: F.nll_loss(x, t, _w(W4, x), ignore_index=-1, reduction=r),
+            lambda x, t, r=r: _nll(x, t, weight=W4, ignore_index=-1, reduction=r),
+            [LOGITS_3D, T3D_IGNORED],
+        )
+        for r in ("mean", "sum", "none")
+    ],
     # binary_cross_entropy
-    *[OpCase(f"binary_cross_entropy-{r}",
-             lambda x, t, r=r: F.binary_cross_entropy(x, t, reduction=r),
-             lambda x, t, r=r: _bce(x, t, reduction=r),
-             [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)])
-      for r in ("mean", "sum", "none")],
-    OpCase("binary_cross_entropy-weight",
-           lambda x, t: F.binary_cross_entropy(x, t, _w(W4, x)),
-           lambda x, t: _bce(x, t, weight=W4),
-           [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)]),
+    *[
+        OpCase(
+            f"binary_cross_entropy-{r}",
+            lambda x, t, r=r: F.binary_cross_entropy(x, t, reduction=r),
+            lambda x, t, r=r: _bce(x, t, reduction=r),
+            [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    OpCase(
+        "binary_cross_entropy-weight",
+        lambda x, t: F.binary_cross_entropy(x, t, _w(W4, x)),
+        lambda x, t: _bce(x, t, weight=W4),
+        [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)],
+    ),
     # binary_cross_entropy_with_logits
-    *[OpCase(f"binary_cross_entropy_with_logits-{r}",
-             lambda x, t, r=r: F.binary_cross_entropy_with_logits(x, t, reduction=r),
-             lambda x, t, r=r: _bce_logits(x, t, reduction=r),
-             [Arg(S, low=-4, high=4), Arg(S, low=0.0, high=1.0)])
-      for r in ("mean", "sum", "none")],
-    OpCase("binary_cross_entropy_with_logits-weight-pos_weight",
-           lambda x, t: F.binary_cross_entropy_with_logits(
-               x, t, _w(W4[:3, None], x), pos_weight=_w(PW, x)),
-           lambda x, t: _bce_logits(x, t, weight=W4[:3, None], pos_weight=PW),
-           [Arg(S, low=-4, high=4), Arg(S, low=0.0, high=1.0)]),
-    OpCase("binary_cross_entropy_with_logits-extreme",
-           lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
-           lambda x, t: np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x))),
-           [np.array([-500.0, -40.0, -0.5, 0.5, 40.0, 500.0]),
-            np.array([1.0, 0.0, 0.3, 0.7, 1.0, 0.0])]),
+    *[
+        OpCase(
+            f"binary_cross_entropy_with_logits-{r}",
+            lambda x, t, r=r: F.binary_cross_entropy_with_logits(x, t, reduction=r),
+            lambda x, t, r=r: _bce_logits(x, t, reduction=r),
+            [Arg(S, low=-4, high=4), Arg(S, low=0.0, high=1.0)],
+        )
+        for r in ("mean", "sum", "none")
+    ],
+    OpCase(
+        "binary_cross_entropy_with_logits-weight-pos_weight",
+        lambda x, t: F.binary_cross_entropy_with_logits(
+            x, t, _w(W4[:3, None], x), pos_weight=_w(PW, x)
+        ),
+        lambda x, t: _bce_logits(x, t, weight=W4[:3, None], pos_weight=PW),
+        [Arg(S, low=-4, high=4), Arg(S, low=0.0, high=1.0)],
+    ),
+    OpCase(
+        "binary_cross_entropy_with_logits-extreme",
+        lambda x, t: F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+        lambda x, t: np.maximum(x, 0) - x * t + np.log1p(np.exp(-np.abs(x))),
+        [
+            np.array([-500.0, -40.0, -0.5, 0.5, 40.0, 500.0]),
+            np.array([1.0, 0.0, 0.3, 0.7, 1.0, 0.0]),
+        ],
+    ),
 ]

@@ -52,8 +52,7 @@ def _np_pad(x, pads, mode="constant", value=0.0):
     width = [(0, 0)] * x.ndim
     for i in range(len(pads) // 2):
         width[x.ndim - 1 - i] = (pads[2 * i], pads[2 * i + 1])
-    crop = tuple(slice(max(-lo, 0), x.shape[d] - max(-hi, 0))
-                 for d, (lo, hi) in enumerate(width))
+    crop = tuple(slice(max(-lo, 0), x.shape[d] - max(-hi, 0)) for d, (lo, hi) in enumerate(width))
     x = x[crop]
     width = [(max(lo, 0), max(hi, 0)) for lo, hi in width]
     numpy_mode = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
@@ -68,8 +67,9 @@ def _nearest(x, size):
     out = np.empty(x.shape[:2] + (oh, ow))
     for i in range(oh):
         for j in range(ow):
-            out[:, :, i, j] = x[:, :, min(math.floor(i * h / oh), h - 1),
-                                min(math.floor(j * w / ow), w - 1)]
+            out[:, :, i, j] = x[
+                :, :, min(math.floor(i * h / oh), h - 1), min(math.floor(j * w / ow), w - 1)
+            ]
     return out
 
 
@@ -91,10 +91,12 @@ def _bilinear(x, size, align_corners, factor=None):
         y0, y1, fy = _source(i, h, oh, align_corners, factor)
         for j in range(ow):
             x0, x1, fx = _source(j, w, ow, align_corners, factor)
-            out[:, :, i, j] = ((1 - fy) * (1 - fx) * x[:, :, y0, x0]
-                               + (1 - fy) * fx * x[:, :, y0, x1]
-                               + fy * (1 - fx) * x[:, :, y1, x0]
-                               + fy * fx * x[:, :, y1, x1])
+            out[:, :, i, j] = (
+                (1 - fy) * (1 - fx) * x[:, :, y0, x0]
+                + (1 - fy) * fx * x[:, :, y0, x1]
+                + fy * (1 - fx) * x[:, :, y1, x0]
+                + fy * fx * x[:, :, y1, x1]
+            )
     return out
 
 
@@ -115,67 +117,130 @@ POS3 = Arg((3,), low=0.5, high=2.0)
 IMG = Arg((1, 2, 3, 4))
 
 CASES = [
-    OpCase("batch_norm-train-affine",
-           lambda x, w, b: N.batch_norm(x, None, None, w, b, training=True),
-           _batch_norm_train, [X3, C3, C3]),
-    OpCase("batch_norm-train-4d",
-           lambda x: N.batch_norm(x, None, None, training=True),
-           _batch_norm_train, [Arg((3, 2, 2, 2))]),
-    OpCase("batch_norm-eval",
-           lambda x, rm, rv, w, b: N.batch_norm(x, rm, rv, w, b),
-           _batch_norm_eval, [X3, C3, POS3, C3, C3]),
-    OpCase("layer_norm-last-affine",
-           lambda x, w, b: N.layer_norm(x, 4, w, b),
-           lambda x, w, b: _layer_norm(x, 1, w, b), [Arg((3, 4)), Arg((4,)), Arg((4,))]),
-    OpCase("layer_norm-two-dims",
-           lambda x: N.layer_norm(x, (3, 4)),
-           lambda x: _layer_norm(x, 2), [Arg((2, 3, 4))]),
-    OpCase("group_norm-affine",
-           lambda x, w, b: N.group_norm(x, 2, w, b),
-           lambda x, w, b: _group_norm(x, 2, w, b), [Arg((2, 4, 3)), Arg((4,)), Arg((4,))]),
-    OpCase("group_norm-4d",
-           lambda x: N.group_norm(x, 3),
-           lambda x: _group_norm(x, 3), [Arg((2, 6, 2, 2))]),
-    OpCase("pad-constant-last",
-           lambda x: N.pad(x, (1, 2), value=0.5),
-           lambda x: _np_pad(x, (1, 2), value=0.5), [Arg((2, 3, 4))]),
-    OpCase("pad-constant-two-dims",
-           lambda x: N.pad(x, (1, 0, 2, 1)),
-           lambda x: _np_pad(x, (1, 0, 2, 1)), [Arg((2, 3, 4))]),
-    OpCase("pad-constant-crop",
-           lambda x: N.pad(x, (-1, 2, 0, -1)),
-           lambda x: _np_pad(x, (-1, 2, 0, -1)), [Arg((2, 3, 4))]),
-    OpCase("pad-reflect",
-           lambda x: N.pad(x, (2, 1, 1, 2), mode="reflect"),
-           lambda x: _np_pad(x, (2, 1, 1, 2), "reflect"), [Arg((2, 3, 4))]),
-    OpCase("pad-replicate",
-           lambda x: N.pad(x, (3, 2, 1, 0), mode="replicate"),
-           lambda x: _np_pad(x, (3, 2, 1, 0), "replicate"), [Arg((2, 3, 4))]),
-    OpCase("pad-circular",
-           lambda x: N.pad(x, (2, 1), mode="circular"),
-           lambda x: _np_pad(x, (2, 1), "circular"), [Arg((2, 3, 4))]),
-    OpCase("interpolate-nearest-size",
-           lambda x: N.interpolate(x, size=(5, 7)),
-           lambda x: _nearest(x, (5, 7)), [IMG]),
-    OpCase("interpolate-nearest-down",
-           lambda x: N.interpolate(x, size=(2, 3)),
-           lambda x: _nearest(x, (2, 3)), [IMG]),
-    OpCase("interpolate-nearest-scale2",
-           lambda x: N.interpolate(x, scale_factor=2),
-           lambda x: _nearest(x, (6, 8)), [IMG]),
-    OpCase("interpolate-bilinear",
-           lambda x: N.interpolate(x, size=(5, 6), mode="bilinear", align_corners=False),
-           lambda x: _bilinear(x, (5, 6), False), [IMG]),
-    OpCase("interpolate-bilinear-align-corners",
-           lambda x: N.interpolate(x, size=(5, 6), mode="bilinear", align_corners=True),
-           lambda x: _bilinear(x, (5, 6), True), [IMG]),
-    OpCase("interpolate-bilinear-down",
-           lambda x: N.interpolate(x, size=(2, 3), mode="bilinear"),
-           lambda x: _bilinear(x, (2, 3), False), [IMG]),
-    OpCase("interpolate-bilinear-scale1.5",
-           lambda x: N.interpolate(x, scale_factor=1.5, mode="bilinear"),
-           lambda x: _bilinear(x, (4, 6), False, factor=1.5), [IMG]),
-    OpCase("interpolate-linear-align-corners",
-           lambda x: N.interpolate(x, size=7, mode="linear", align_corners=True),
-           lambda x: _linear(x, 7, True), [Arg((2, 2, 4))]),
+    OpCase(
+        "batch_norm-train-affine",
+        lambda x, w, b: N.batch_norm(x, None, None, w, b, training=True),
+        _batch_norm_train,
+        [X3, C3, C3],
+    ),
+    OpCase(
+        "batch_norm-train-4d",
+        lambda x: N.batch_norm(x, None, None, training=True),
+        _batch_norm_train,
+        [Arg((3, 2, 2, 2))],
+    ),
+    OpCase(
+        "batch_norm-eval",
+        lambda x, rm, rv, w, b: N.batch_norm(x, rm, rv, w, b),
+        _batch_norm_eval,
+        [X3, C3, POS3, C3, C3],
+    ),
+    OpCase(
+        "layer_norm-last-affine",
+        lambda x, w, b: N.layer_norm(x, 4, w, b),
+        lambda x, w, b: _layer_norm(x, 1, w, b),
+        [Arg((3, 4)), Arg((4,)), Arg((4,))],
+    ),
+    OpCase(
+        "layer_norm-two-dims",
+        lambda x: N.layer_norm(x, (3, 4)),
+        lambda x: _layer_norm(x, 2),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "group_norm-affine",
+        lambda x, w, b: N.group_norm(x, 2, w, b),
+        lambda x, w, b: _group_norm(x, 2, w, b),
+        [Arg((2, 4, 3)), Arg((4,)), Arg((4,))],
+    ),
+    OpCase(
+        "group_norm-4d",
+        lambda x: N.group_norm(x, 3),
+        lambda x: _group_norm(x, 3),
+        [Arg((2, 6, 2, 2))],
+    ),
+    OpCase(
+        "pad-constant-last",
+        lambda x: N.pad(x, (1, 2), value=0.5),
+        lambda x: _np_pad(x, (1, 2), value=0.5),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "pad-constant-two-dims",
+        lambda x: N.pad(x, (1, 0, 2, 1)),
+        lambda x: _np_pad(x, (1, 0, 2, 1)),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "pad-constant-crop",
+        lambda x: N.pad(x, (-1, 2, 0, -1)),
+        lambda x: _np_pad(x, (-1, 2, 0, -1)),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "pad-reflect",
+        lambda x: N.pad(x, (2, 1, 1, 2), mode="reflect"),
+        lambda x: _np_pad(x, (2, 1, 1, 2), "reflect"),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "pad-replicate",
+        lambda x: N.pad(x, (3, 2, 1, 0), mode="replicate"),
+        lambda x: _np_pad(x, (3, 2, 1, 0), "replicate"),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "pad-circular",
+        lambda x: N.pad(x, (2, 1), mode="circular"),
+        lambda x: _np_pad(x, (2, 1), "circular"),
+        [Arg((2, 3, 4))],
+    ),
+    OpCase(
+        "interpolate-nearest-size",
+        lambda x: N.interpolate(x, size=(5, 7)),
+        lambda x: _nearest(x, (5, 7)),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-nearest-down",
+        lambda x: N.interpolate(x, size=(2, 3)),
+        lambda x: _nearest(x, (2, 3)),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-nearest-scale2",
+        lambda x: N.interpolate(x, scale_factor=2),
+        lambda x: _nearest(x, (6, 8)),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-bilinear",
+        lambda x: N.interpolate(x, size=(5, 6), mode="bilinear", align_corners=False),
+        lambda x: _bilinear(x, (5, 6), False),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-bilinear-align-corners",
+        lambda x: N.interpolate(x, size=(5, 6), mode="bilinear", align_corners=True),
+        lambda x: _bilinear(x, (5, 6), True),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-bilinear-down",
+        lambda x: N.interpolate(x, size=(2, 3), mode="bilinear"),
+        lambda x: _bilinear(x, (2, 3), False),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-bilinear-scale1.5",
+        lambda x: N.interpolate(x, scale_factor=1.5, mode="bilinear"),
+        lambda x: _bilinear(x, (4, 6), False, factor=1.5),
+        [IMG],
+    ),
+    OpCase(
+        "interpolate-linear-align-corners",
+        lambda x: N.interpolate(x, size=7, mode="linear", align_corners=True),
+        lambda x: _linear(x, 7, True),
+        [Arg((2, 2, 4))],
+    ),
 ]
