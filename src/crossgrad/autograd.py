@@ -23,8 +23,8 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "detect_anomaly",
-    "gradcheck",
-    "gradgradcheck",  # noqa: F822 - resolved lazily by __getattr__
+    "gradcheck",  # noqa: F822 - resolved lazily by __getattr__
+    "gradgradcheck",  # noqa: F822
 ]
 
 

@@ -92,8 +92,8 @@ def test_loaded_state_is_a_copy_on_the_parameter_backend(backend):
         (
             [{"params": [0]}],
             {"state": {}, "param_groups": [{"lr": 0.1, "params": [0, 1, 2]}]},
-            r"Adam.load_state_dict: parameter group 0 has 3 parameter\(s\) in the saved state but 1 "
-            r"here",
+            r"Adam.load_state_dict: parameter group 0 has 3 parameter\(s\) in the saved state "
+            r"but 1 here",
         ),
         (
             [{"params": [0, 1]}],
