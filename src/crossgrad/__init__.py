@@ -8,6 +8,7 @@ The API follows PyTorch's names and semantics: ``crossgrad.tensor``, ``crossgrad
 from __future__ import annotations
 
 from crossgrad import ops as _ops
+from crossgrad._tensor import Tensor
 from crossgrad.core.dtypes import (
     DType,
     bool_,
@@ -36,7 +37,6 @@ from crossgrad.core.errors import (
     ShapeError,
 )
 from crossgrad.core.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from crossgrad.core.tensor import Tensor
 from crossgrad.plugins.registry import get_backend, set_backend, use_backend
 
 from crossgrad.ops.creation import *  # noqa: E402, F403

@@ -24,9 +24,9 @@ import numpy as np
 import safetensors
 import safetensors.numpy
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import CheckpointError
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import as_tensor
 
 __all__ = ["save", "load", "FORMAT_VERSION", "DEFAULT_MAX_BYTES"]

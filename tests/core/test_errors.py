@@ -59,8 +59,8 @@ def test_use_backend_scopes_the_default_backend(backend):
 
 
 def test_op_on_tensors_of_two_backends_raises_naming_both_and_the_fix():
+    from crossgrad import Tensor
     from crossgrad.backends.numpy import NumpyBackend
-    from crossgrad.core.tensor import Tensor
 
     class OtherBackend(NumpyBackend):
         name = "other"

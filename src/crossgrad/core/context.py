@@ -11,7 +11,6 @@ from typing import Any
 
 _resolver: Callable[[str | None], Any] | None = None
 _usable: Callable[[], list[Any]] | None = None
-_factory: Callable[..., Any] | None = None
 _namespace: Callable[[str], Any] | None = None
 _namespace_names: Callable[[], list[str]] | None = None
 
@@ -24,12 +23,6 @@ def install_resolver(
     _resolver, _usable = resolver, usable
 
 
-def install_factory(factory: Callable[..., Any]) -> None:
-    """Called by ``crossgrad.ops.creation``: how ``Tensor(data)`` builds a tensor."""
-    global _factory
-    _factory = factory
-
-
 def backend(name: str | None = None) -> Any:
     """Return the Backend named ``name``, or the current default one when None."""
     assert _resolver is not None, "crossgrad.plugins.registry installs the backend resolver"
@@ -40,11 +33,6 @@ def usable_backends() -> list[Any]:
     """Every Backend that can run here."""
     assert _usable is not None, "crossgrad.plugins.registry installs the backend resolver"
     return _usable()
-
-
-def new_tensor(data: Any, **options: Any) -> Any:
-    assert _factory is not None, "crossgrad.ops.creation installs the tensor factory"
-    return _factory(data, **options)
 
 
 def install_op_namespaces(lookup: Callable[[str], Any], names: Callable[[], list[str]]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.errors import (
@@ -18,7 +18,10 @@ from crossgrad.core.errors import (
     ShapeError,
 )
 from crossgrad.core.function import Node
-from crossgrad.core.tensor import Tensor
+from crossgrad.core.tensor import TensorBase, make
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 
 def backward(
@@ -77,12 +80,12 @@ def grad(
 
 
 def _as_seq(x: Any) -> list[Any]:
-    return [x] if isinstance(x, Tensor) or x is None else list(x)
+    return [x] if isinstance(x, TensorBase) or x is None else list(x)
 
 
 def _targets(op: str, inputs: list[Tensor]) -> list[Tensor]:
     for i, t in enumerate(inputs):
-        if not isinstance(t, Tensor) or not t._requires_grad:
+        if not isinstance(t, TensorBase) or not t._requires_grad:
             raise GraphError(
                 f"{op}: input {i} does not require grad, so it has no gradient",
                 hint="create it with requires_grad=True, or call requires_grad_() on it",
@@ -115,9 +118,9 @@ def _seed(
                     f"output, received shape={t.shape}",
                     hint="reduce the output first (e.g. .sum()), or pass gradient=",
                 )
-            g = Tensor._make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)
+            g = make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)
         else:
-            if not isinstance(g, Tensor):
+            if not isinstance(g, TensorBase):
                 raise GraphError(
                     f"{op}: gradient {i} must be a Tensor, received {type(g).__name__}",
                     hint="wrap it with tensor()",
@@ -326,7 +329,7 @@ def _materialize(node: Node, grads: list[Any]) -> None:
     for j, g in enumerate(grads):
         if g is None and node._out_meta[j] is not None:  # type: ignore[index]
             shape, dtype = node._out_meta[j]  # type: ignore[index]
-            grads[j] = Tensor._make(node.backend.zeros(shape, dtype), node.backend)
+            grads[j] = make(node.backend.zeros(shape, dtype), node.backend)
 
 
 def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -347,7 +350,7 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
         if g is None or meta is None or node.next_edges[i] is None:
             checked.append(None if meta is None or node.next_edges[i] is None else g)
             continue
-        if not isinstance(g, Tensor):
+        if not isinstance(g, TensorBase):
             raise GradientContractError(
                 f"{name}.backward returned a {type(g).__name__} as gradient {i}, expected a "
                 "Tensor or None",
@@ -423,7 +426,7 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
     elif _sole_owner(g):
         leaf._grad = g.detach()
     else:
-        leaf._grad = Tensor._make(g._backend.copy(g._data), g._backend)
+        leaf._grad = make(g._backend.copy(g._data), g._backend)
 
 
 # References to a gradient Tensor when nothing else holds it: _accumulate's argument,

@@ -12,12 +12,14 @@ import functools
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.errors import BackendMismatchError, GraphError, InplaceError, PluginError
-from crossgrad.core.tensor import RemovableHandle, Tensor
-from crossgrad.core.tensor import make as _make_tensor
+from crossgrad.core.tensor import RemovableHandle, TensorBase, make
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 #: Portable kernels by name: pure functions ``(xp, *arrays, **params) -> array`` written
 #: against the array-API namespace. A backend's ``kernels`` dict overrides them by name.
@@ -188,7 +190,7 @@ class Node:
             if s.tensor is not None:
                 out.append(s.tensor)
             else:
-                out.append(Tensor._make(s.data, self.backend, True, self, s.out_idx, s.version_ref))
+                out.append(make(s.data, self.backend, True, self, s.out_idx, s.version_ref))
         return tuple(out)
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
@@ -225,7 +227,7 @@ class Node:
         """
         for record in self._saved or ():
             if record is not None and record.tensor is tensor:
-                copy = Tensor._make(
+                copy = make(
                     self.backend.copy(tensor._data),
                     self.backend,
                     tensor._requires_grad,
@@ -275,10 +277,10 @@ def _resolve_saved(node: Node, inputs: Any, outputs: tuple[Any, ...], out_tensor
                 break
         else:
             t = item
-            if not isinstance(item, Tensor):
-                t = next((x for x in inputs if isinstance(x, Tensor) and x._data is item), None)
+            if not isinstance(item, TensorBase):
+                t = next((x for x in inputs if isinstance(x, TensorBase) and x._data is item), None)
                 if t is None:
-                    t = Tensor._make(item, node.backend)
+                    t = make(item, node.backend)
             saved.append(_Saved(t, t._data, t._version, 0))
     node._saved = tuple(saved)
     node._to_save = ()
@@ -321,7 +323,7 @@ class Function:
         backend = None
         requires = False
         for a in args:
-            if isinstance(a, Tensor):
+            if isinstance(a, TensorBase):
                 if backend is None:
                     backend = a._backend
                 elif a._backend is not backend:
@@ -330,7 +332,7 @@ class Function:
         ctx = Node(cls, backend)
         record = requires and grad_mode.state.enabled
         if record:
-            ctx.next_edges = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+            ctx.next_edges = tuple(_edge(a) if isinstance(a, TensorBase) else None for a in args)
         with grad_mode.no_grad():
             result = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(result, tuple)
@@ -338,16 +340,16 @@ class Function:
         if record:
             _check_dirty(cls, ctx)
             ctx._in_meta = tuple(
-                (a.shape, a.dtype) if isinstance(a, Tensor) else None for a in args
+                (a.shape, a.dtype) if isinstance(a, TensorBase) else None for a in args
             )
             ctx._out_meta = tuple(
-                (o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outputs
+                (o.shape, o.dtype) if isinstance(o, TensorBase) else None for o in outputs
             )
             if grad_mode.state.anomaly:
                 ctx._trace = traceback.format_stack()[:-1]
         wrapped = []
         for j, o in enumerate(outputs):
-            if not isinstance(o, Tensor):
+            if not isinstance(o, TensorBase):
                 wrapped.append(o)
                 continue
             differentiable = record and not any(o is n for n in ctx._non_differentiable)
@@ -356,9 +358,9 @@ class Function:
                 if differentiable:
                     t.grad_fn, t._out_idx, t._requires_grad = ctx, j, True
             elif differentiable:
-                t = Tensor._make(o._data, o._backend, True, ctx, j, o._version)
+                t = make(o._data, o._backend, True, ctx, j, o._version)
             else:
-                t = Tensor._make(o._data, o._backend, version=o._version)
+                t = make(o._data, o._backend, version=o._version)
             wrapped.append(t)
         if record:
             _resolve_saved(ctx, args, outputs, wrapped)
@@ -408,7 +410,7 @@ class Op(Function):
         requires = False
         arrays = []
         for a in args:
-            if isinstance(a, Tensor):
+            if isinstance(a, TensorBase):
                 b = a._backend
                 if b is not backend:
                     if backend is not None:
@@ -424,7 +426,6 @@ class Op(Function):
         ctx.backend = backend
         ctx._to_save = ()
         result = cls.forward(ctx, *arrays, **params)
-        make = _make_tensor
         state = grad_mode.state
         if not requires or not state.enabled:
             if type(result) is tuple:
@@ -432,7 +433,7 @@ class Op(Function):
             return make(result, backend)
         edges = []
         for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
+            if isinstance(a, TensorBase) and a._requires_grad:
                 fn = a.grad_fn
                 edges.append((a, 0) if fn is None else (fn, a._out_idx))
             else:
@@ -483,16 +484,16 @@ def once_differentiable(backward: Callable[..., Any]) -> Callable[..., Any]:
         with grad_mode.no_grad():
             result = backward(ctx, *grads)
         if not grad_mode.state.enabled or not any(
-            isinstance(g, Tensor) and g._requires_grad for g in grads
+            isinstance(g, TensorBase) and g._requires_grad for g in grads
         ):
             return result
         single = not isinstance(result, tuple)
         outs = (result,) if single else result
         # The marker takes the incoming gradients as inputs, so differentiating the result
         # reaches it (and raises) through them.
-        sources = [g for g in grads if isinstance(g, Tensor) and g._requires_grad]
+        sources = [g for g in grads if isinstance(g, TensorBase) and g._requires_grad]
         marked = tuple(
-            _OnceDifferentiated.apply(o, ctx.name, *sources) if isinstance(o, Tensor) else o
+            _OnceDifferentiated.apply(o, ctx.name, *sources) if isinstance(o, TensorBase) else o
             for o in outs
         )
         return marked[0] if single else marked

@@ -1,17 +1,22 @@
-"""The Tensor: one backend array, its autograd bookkeeping, and the one place it mutates.
+"""TensorBase: one backend array, its autograd bookkeeping, and the one place it mutates.
 
-Op methods (``x.tanh()``, ``x + y``, ``x.sum(dim=0)``) are defined once in ``crossgrad.ops``
-and attached to this class there, so that this file holds only what every op relies on.
+The public ``crossgrad.Tensor`` (``crossgrad/_tensor.py``) subclasses it and declares every
+op method and operator; this file holds only what autograd itself relies on. ``make`` wraps
+arrays in that public class, which registers itself here (as PyTorch's Tensor registers
+with its C++ core), so that ``core`` imports nothing of the op layer.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.errors import DTypeError, GraphError, InplaceError, ShapeError
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 
 class RemovableHandle:
@@ -26,14 +31,10 @@ class RemovableHandle:
             self._hooks.remove(self._hook)
 
 
-class Tensor:
-    """An n-dimensional array on one backend that autograd can differentiate through.
+class TensorBase:
+    """The autograd part of every tensor: data, backend, gradient, history, version.
 
-    >>> import crossgrad
-    >>> x = crossgrad.tensor([1.0, 2.0], requires_grad=True)
-    >>> (x * x).sum().backward()
-    >>> x.grad
-    tensor([2., 4.])
+    Users meet it as ``crossgrad.Tensor``, which adds the op methods and operators.
     """
 
     __slots__ = (
@@ -55,14 +56,10 @@ class Tensor:
     # Tensor wins over NumPy arrays in mixed binary operators (ndarray + Tensor -> Tensor).
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
-        """``crossgrad.Tensor(data)``: like ``crossgrad.tensor`` with the default float
-        dtype, as ``torch.Tensor(data)``; prefer ``crossgrad.tensor``."""
-        from crossgrad.core import context
-
-        t = context.new_tensor(data, requires_grad=requires_grad, dtype=dtypes.get_default_dtype())
-        for name in Tensor.__slots__[:-2]:
-            setattr(self, name, getattr(t, name))
+    def _become(self, other: TensorBase) -> None:
+        """Take over ``other``'s data and history (a constructor that builds through an op)."""
+        for name in TensorBase.__slots__[:-2]:
+            setattr(self, name, getattr(other, name))
 
     @staticmethod
     def _make(
@@ -117,7 +114,7 @@ class Tensor:
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
-            if not isinstance(value, Tensor):
+            if not isinstance(value, TensorBase):
                 raise DTypeError(
                     f"grad: expected a Tensor or None, received {type(value).__name__}",
                     hint="assign a Tensor of the same shape, or None",
@@ -129,10 +126,6 @@ class Tensor:
                     hint="assign a gradient of the tensor's shape",
                 )
         self._grad = value
-
-    @property
-    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        return self.permute(*range(self.ndim - 1, -1, -1))  # type: ignore[attr-defined]
 
     def size(self, dim: int | None = None) -> Any:
         """Return the shape, or the length of one dim, as PyTorch's ``size``."""
@@ -154,10 +147,9 @@ class Tensor:
             raise ShapeError("len: a 0-d tensor has no length", hint="use .item() for its value")
         return self._data.shape[0]
 
-    def __iter__(self) -> Iterator[Tensor]:
+    def _check_iterable(self) -> None:
         if self.ndim == 0:
             raise ShapeError("iter: cannot iterate over a 0-d tensor", hint="use .item()")
-        return (self[i] for i in range(self._data.shape[0]))  # type: ignore[index]
 
     # ------------------------------------------------------------------ conversion out
     def numpy(self) -> Any:
@@ -259,7 +251,7 @@ class Tensor:
         Writing into it in place is allowed; the shared version counter then makes any
         backward that saved the original raise, as in PyTorch.
         """
-        return Tensor._make(self._data, self._backend, version=self._version)
+        return make(self._data, self._backend, version=self._version)
 
     def detach_(self) -> Tensor:
         """Cut this tensor out of the graph in place and make it a leaf."""
@@ -361,7 +353,7 @@ class Tensor:
 
     def _alias(self) -> Tensor:
         """A second Tensor object for the same data and history (inputs of in-place ops)."""
-        t = Tensor._make(
+        t = make(
             self._data,
             self._backend,
             self._requires_grad,
@@ -374,6 +366,14 @@ class Tensor:
 
 
 _new = object.__new__
+#: The class ``make`` creates: ``crossgrad.Tensor`` once ``crossgrad._tensor`` registers it.
+_tensor_class: type[TensorBase] = TensorBase
+
+
+def register_tensor_class(cls: type[TensorBase]) -> None:
+    """Make ``cls`` (the public ``crossgrad.Tensor``) the class of every tensor ops create."""
+    global _tensor_class
+    _tensor_class = cls
 
 
 def make(
@@ -386,7 +386,7 @@ def make(
     base: Tensor | None = None,
 ) -> Tensor:
     """Wrap a backend array in a Tensor without copying or checking it."""
-    t = _new(Tensor)
+    t = _new(_tensor_class)
     t._data = data
     t._backend = backend
     t._requires_grad = requires_grad

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.grad_mode import no_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops.creation import rand, randn
 

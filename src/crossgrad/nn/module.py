@@ -14,10 +14,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.grad_mode import no_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.nn.parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle", "IncompatibleKeys"]

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.grad_mode import no_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops import shape as shape_ops
 from crossgrad.ops._util import as_tensor_like, cast, expect_tensor, floating

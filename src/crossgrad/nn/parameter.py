@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from crossgrad._tensor import Tensor
 from crossgrad.core.errors import DTypeError
-from crossgrad.core.tensor import Tensor
 
 
 class Parameter(Tensor):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from crossgrad._tensor import Tensor
 from crossgrad.core.grad_mode import no_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]

@@ -1,7 +1,7 @@
-"""The op catalogue: each op defined once, attached to Tensor as methods and operators.
+"""The op catalogue: each op defined once, with its derivative beside it.
 
-Every op module lists the names it exports as ``crossgrad.<name>`` in ``__all__`` and the
-names that are also Tensor methods in ``TENSOR_METHODS``. ``crossgrad.ops.catalogue``
+Every op module lists the names it exports as ``crossgrad.<name>`` in ``__all__``; the
+Tensor methods that call them are declared in ``crossgrad/_tensor.py``. ``crossgrad.ops.catalogue``
 registers them through the ``crossgrad_ops`` hook, as plugins do; plugin ops have their
 place here: ``crossgrad.ops.<namespace>.<op>``.
 """
@@ -33,8 +33,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(context.op_namespace_names()))
-
-
-from crossgrad.ops.methods import install  # noqa: E402
-
-install()

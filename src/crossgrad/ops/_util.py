@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import context, dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
-from crossgrad.core.tensor import Tensor, normalize_dim
+from crossgrad.core.tensor import TensorBase, make, normalize_dim
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 __all__ = [
-    "Tensor",
     "normalize_dim",
     "expect_tensor",
     "floating",
@@ -23,7 +25,7 @@ __all__ = [
 
 
 def expect_tensor(x: Any, op: str, name: str = "input") -> Tensor:
-    if not isinstance(x, Tensor):
+    if not isinstance(x, TensorBase):
         raise DTypeError(
             f"{op}: {name} must be a Tensor, received {type(x).__name__}",
             hint=f"wrap it first: crossgrad.tensor({name})",
@@ -50,12 +52,12 @@ def floating(x: Any, op: str) -> Tensor:
 
 def as_tensor_like(value: Any, like: Tensor | None, dtype: dtypes.DType | None = None) -> Tensor:
     """A Tensor for ``value`` on ``like``'s backend (Python scalars adopt the backend)."""
-    if isinstance(value, Tensor):
+    if isinstance(value, TensorBase):
         return value if dtype is None else cast(value, dtype)
     backend = like._backend if like is not None else context.backend()
     if dtype is None:
         dtype = dtypes.scalar_dtype(value) if isinstance(value, (bool, int, float)) else None
-    return Tensor._make(backend.asarray(value, dtype), backend)
+    return make(backend.asarray(value, dtype), backend)
 
 
 def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:

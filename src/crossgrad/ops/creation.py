@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import context, dtypes
 from crossgrad.core.errors import BackendNotFoundError, DTypeError
-from crossgrad.core.tensor import Tensor
+from crossgrad.core.tensor import TensorBase, make
 from crossgrad.ops._util import shape_arg
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 __all__ = [
     "tensor",
@@ -39,7 +42,7 @@ def _backend(backend: Any) -> Any:
 
 
 def _finish(data: Any, backend: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._make(data, backend)
+    t = make(data, backend)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -60,7 +63,7 @@ def _infer_dtype(data: Any) -> dtypes.DType | None:
             item = stack.pop()
             if isinstance(item, (list, tuple)):
                 stack.extend(item)
-            elif isinstance(item, Tensor):
+            elif isinstance(item, TensorBase):
                 found = dtypes.promote(found, item.dtype)
             elif isinstance(item, bool):
                 pass
@@ -116,7 +119,7 @@ def as_tensor(data: Any, dtype: Any = None, backend: Any = None) -> Tensor:
     >>> t
     tensor([5., 0.], dtype=crossgrad.float64)
     """
-    if isinstance(data, Tensor) and dtype is None and backend is None:
+    if isinstance(data, TensorBase) and dtype is None and backend is None:
         return data
     return _from_data(data, dtype, backend, False, copy=None)
 
@@ -135,7 +138,7 @@ def from_numpy(array: Any) -> Tensor:
             f"from_numpy: unsupported dtype={array.dtype}",
             hint="cast the array to a float, int or bool dtype first",
         )
-    return Tensor._make(array, _backend("numpy"))
+    return make(array, _backend("numpy"))
 
 
 def _home_backend(home: str | None) -> Any:
@@ -159,7 +162,7 @@ def _from_data(
     if b is None:
         b = _backend(backend)
     want = None if dtype is None else dtypes.as_dtype(dtype)
-    if isinstance(data, Tensor):
+    if isinstance(data, TensorBase):
         src = data.detach()
         if want is not None:
             src = src.to(want)  # type: ignore[attr-defined]
@@ -176,8 +179,8 @@ def _from_data(
         return _finish(_checked(arr), b, requires_grad)
     if want is None and home is None:
         want = _infer_dtype(data)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
+    if isinstance(data, (list, tuple)) and any(isinstance(x, TensorBase) for x in data):
+        data = [x.tolist() if isinstance(x, TensorBase) else x for x in data]
     return _finish(_checked(b.asarray(data, want, copy=copy)), b, requires_grad)
 
 
@@ -375,6 +378,3 @@ def randint(
     b = _backend(backend)
     d = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     return _finish(b.randint(low, high, shape_arg("randint", (size,)), d), b, False)
-
-
-context.install_factory(tensor)

@@ -7,11 +7,11 @@ they are differentiable again (higher-order gradients).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
-from crossgrad.core.tensor import Tensor
+from crossgrad.core.tensor import TensorBase, make
 from crossgrad.ops._util import (
     as_tensor_like,
     broadcast_shapes,
@@ -20,6 +20,9 @@ from crossgrad.ops._util import (
     floating,
     unbroadcast,
 )
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 __all__ = [
     "exp",
@@ -71,7 +74,6 @@ __all__ = [
     "clamp",
     "clip",
 ]
-TENSOR_METHODS = [n for n in __all__ if n != "where"]
 
 _FLOAT = dtypes.FLOATING
 
@@ -382,8 +384,8 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's
 
 def _operands(op: str, x: Any, y: Any, float_result: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of PyTorch's result dtype, on one backend."""
-    like = x if isinstance(x, Tensor) else y
-    if not isinstance(like, Tensor):
+    like = x if isinstance(x, TensorBase) else y
+    if not isinstance(like, TensorBase):
         raise expect_tensor(like, op)  # type: ignore[misc] - raises
     want = dtypes.result_type(x, y)
     if float_result and want.category != _FLOAT:
@@ -580,9 +582,9 @@ def _scalar_fast(x: Any, s: Any) -> bool:
     """Whether ``x op s`` keeps x's dtype, so the scalar can stay a Python number."""
     kind = type(s)
     if kind is float:
-        return isinstance(x, Tensor) and _category_of(x._data.dtype) == _FLOAT
+        return isinstance(x, TensorBase) and _category_of(x._data.dtype) == _FLOAT
     if kind is int:
-        return isinstance(x, Tensor) and _category_of(x._data.dtype) >= dtypes.INTEGER
+        return isinstance(x, TensorBase) and _category_of(x._data.dtype) >= dtypes.INTEGER
     return False
 
 
@@ -680,7 +682,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002 - PyTorch's na
     if (
         isinstance(input, (int, float))
         and not isinstance(input, bool)
-        and isinstance(exponent, Tensor)
+        and isinstance(exponent, TensorBase)
     ):
         e = floating(exponent, "pow") if isinstance(input, float) else exponent
         return RPowScalar.apply(e, input)
@@ -851,7 +853,7 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
         condition = condition != 0
     a, b = (
         _operands("where", input, other)
-        if isinstance(input, Tensor) or isinstance(other, Tensor)
+        if isinstance(input, TensorBase) or isinstance(other, TensorBase)
         else _operands("where", as_tensor_like(input, condition), other)
     )
     broadcast_shapes("where", condition.shape, a.shape, b.shape)
@@ -894,7 +896,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         raise ValueError(
             "clamp: at least one of min and max must be given\nhint: pass min=, max= or both"
         )
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    if isinstance(min, TensorBase) or isinstance(max, TensorBase):
         out = input
         if min is not None:
             out = maximum(out, min)
@@ -910,8 +912,8 @@ clip = clamp
 
 
 def zeros_like_(t: Tensor) -> Tensor:
-    return Tensor._make(t._backend.zeros(t._data.shape, t.dtype), t._backend)
+    return make(t._backend.zeros(t._data.shape, t.dtype), t._backend)
 
 
 def ones_like_(t: Tensor) -> Tensor:
-    return Tensor._make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)
+    return make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)

@@ -18,14 +18,14 @@ every order of derivative works.
 from __future__ import annotations
 
 import operator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import BackendMismatchError, DTypeError, ShapeError
 from crossgrad.core.function import Node, Op, portable_kernel
-from crossgrad.core.tensor import Tensor
+from crossgrad.core.tensor import TensorBase, make
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import (
     as_tensor_like,
@@ -38,6 +38,9 @@ from crossgrad.ops._util import (
 from crossgrad.ops.inplace import inplace
 from crossgrad.ops.shape import _view
 
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
+
 __all__ = [
     "gather",
     "scatter",
@@ -49,17 +52,6 @@ __all__ = [
     "index_put",
     "index_add",
     "index_fill",
-]
-TENSOR_METHODS = [
-    *__all__,
-    "__getitem__",
-    "__setitem__",
-    "masked_fill_",
-    "scatter_",
-    "scatter_add_",
-    "index_put_",
-    "index_add_",
-    "index_fill_",
 ]
 
 
@@ -156,7 +148,7 @@ def _scatter_add(xp: Any, target: Any, key: tuple[Any, ...], values: Any) -> Any
 
 
 def _zeros(like: Tensor, shape: tuple[int, ...]) -> Tensor:
-    return Tensor._make(like._backend.zeros(shape, like.dtype), like._backend)
+    return make(like._backend.zeros(shape, like.dtype), like._backend)
 
 
 # ====================================================================== resolving an index
@@ -192,7 +184,7 @@ def _list_as_tuple(index: Any) -> bool:
     if type(index) is not list or len(index) >= 32:
         return False
     return any(
-        isinstance(e, (list, tuple, slice, Tensor, np.ndarray)) or e is None or e is Ellipsis
+        isinstance(e, (list, tuple, slice, TensorBase, np.ndarray)) or e is None or e is Ellipsis
         for e in index
     )
 
@@ -208,7 +200,7 @@ def _classify(x: Tensor, item: Any, op: str) -> tuple[str, Any]:
     if isinstance(item, slice):
         return "slice", item
     backend = x._backend
-    if isinstance(item, Tensor):
+    if isinstance(item, TensorBase):
         category = item.dtype.category
         if category == dtypes.FLOATING:
             raise DTypeError(
@@ -453,7 +445,7 @@ def _arange(backend: Any, start: int, stop: int | None = None, step: int = 1) ->
 # ====================================================================== getitem / setitem
 
 
-def __getitem__(self: Tensor, index: Any) -> Tensor:  # noqa: N807 - Tensor's operator
+def getitem(self: Tensor, index: Any) -> Tensor:
     """``x[index]``: basic, integer-array and boolean-mask indexing, as in PyTorch.
 
     >>> import crossgrad
@@ -466,7 +458,7 @@ def __getitem__(self: Tensor, index: Any) -> Tensor:  # noqa: N807 - Tensor's op
     return _view(out, self) if key.basic else out
 
 
-def __setitem__(self: Tensor, index: Any, value: Any) -> None:  # noqa: N807
+def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value``: the out-of-place ``index_put`` rebound into ``x``.
 
     >>> import crossgrad
@@ -519,7 +511,7 @@ def index_put(
 
 
 def _index_tuple(indices: Any) -> tuple[Any, ...]:
-    return (indices,) if isinstance(indices, Tensor) else tuple(indices)
+    return (indices,) if isinstance(indices, TensorBase) else tuple(indices)
 
 
 def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -621,7 +613,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
 
 
 def _scatter_src(input: Tensor, src: Any, index: Tensor, op: str) -> Tensor:  # noqa: A002
-    if isinstance(src, Tensor):
+    if isinstance(src, TensorBase):
         return cast(_leading_block(src, index.shape), input.dtype)
     return as_tensor_like(src, input, input.dtype)
 
@@ -650,9 +642,9 @@ def scatter(
         )
     dim = normalize_dim(dim, input.ndim, "scatter")
     if input.ndim == 0:
-        src = _as_1d(src) if isinstance(src, Tensor) else src
+        src = _as_1d(src) if isinstance(src, TensorBase) else src
         return scatter(_as_1d(input), dim, _as_1d(index), src).reshape(())  # type: ignore
-    _check_index_shape("scatter", input, dim, index, src if isinstance(src, Tensor) else None)
+    _check_index_shape("scatter", input, dim, index, src if isinstance(src, TensorBase) else None)
     key = _along_dim_key(input, dim, index, "scatter")
     return IndexPut.apply(input, _scatter_src(input, src, index, "scatter"), key)
 
@@ -745,7 +737,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     index = _index_tensor(index, "index_fill")
     dim = normalize_dim(dim, max(input.ndim, 1), "index_fill")
     key, shape = _select_key(_as_1d(input), dim, index, "index_fill")
-    if isinstance(value, Tensor) and value.ndim != 0:
+    if isinstance(value, TensorBase) and value.ndim != 0:
         raise ShapeError(
             f"index_fill: value must be a number or a 0-d tensor, received "
             f"value.shape={value.shape}",
@@ -815,7 +807,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
             f"mask.shape={mask.shape}, input.shape={input.shape}",
             hint="the mask may have fewer or size-1 dims, never larger ones",
         )
-    if isinstance(value, Tensor) and value.ndim != 0:
+    if isinstance(value, TensorBase) and value.ndim != 0:
         raise ShapeError(
             f"masked_fill: value must be a number or a 0-d tensor, received "
             f"value.shape={value.shape}",
@@ -830,7 +822,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
     input = expect_tensor(input, "masked_select")
     mask = _mask(mask, "masked_select")
     shape = broadcast_shapes("masked_select", input.shape, mask.shape)
-    return __getitem__(input.expand(shape), mask.expand(shape))  # type: ignore[attr-defined]
+    return getitem(input.expand(shape), mask.expand(shape))  # type: ignore[attr-defined]
 
 
 # ====================================================================== in place

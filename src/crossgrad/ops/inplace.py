@@ -8,12 +8,15 @@ saved tensors that were modified.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes, grad_mode
-from crossgrad.core.tensor import Tensor
+from crossgrad.core.tensor import TensorBase, make
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import cast, expect_tensor
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 
 def inplace(self: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
@@ -33,7 +36,7 @@ def _update(self: Tensor, op: str, how: str, other: Any, alpha: Any = 1) -> Tens
     Returns None when the general path (out-of-place op, then rebind) is needed.
     """
     recording = grad_mode.state.enabled
-    if isinstance(other, Tensor):
+    if isinstance(other, TensorBase):
         if (
             other._backend is not self._backend
             or other.dtype is not self.dtype
@@ -106,13 +109,13 @@ def zero_(self: Tensor) -> Tensor:
 
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Fill with ``value`` in place (a number, or a one-element tensor it is differentiable in)."""
-    if isinstance(value, Tensor):
+    if isinstance(value, TensorBase):
         return inplace(
             self, "fill_", lambda a: cast(value.reshape(()).expand(self.shape), self.dtype)
         )
     self._check_inplace("fill_")
     return self._rebind(
-        Tensor._make(self._backend.full(self._data.shape, value, self.dtype), self._backend),
+        make(self._backend.full(self._data.shape, value, self.dtype), self._backend),
         "fill_",
     )
 

@@ -8,18 +8,19 @@ normalised equation (kernel ``einsum``). Both backward passes are the same ops a
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import Node, Op
-from crossgrad.core.tensor import Tensor
-from crossgrad.ops._util import as_tensor_like, broadcast_shapes, cast, expect_tensor, unbroadcast
+from crossgrad.ops._util import broadcast_shapes, cast, expect_tensor, unbroadcast
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "einsum"]
-TENSOR_METHODS = ["matmul", "mm", "bmm", "mv", "dot", "outer", "__matmul__", "__rmatmul__"]
 
 
 # ====================================================================== matmul
@@ -111,16 +112,6 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's na
     """
     x, y = _operands("matmul", input, other)
     return _matmul("matmul", x, y)
-
-
-def __matmul__(self: Tensor, other: Any) -> Tensor:  # noqa: N807 - Tensor's operator
-    """``self @ other``."""
-    return matmul(self, as_tensor_like(other, self))
-
-
-def __rmatmul__(self: Tensor, other: Any) -> Tensor:  # noqa: N807
-    """``other @ self``, for a left operand that is not a Tensor."""
-    return matmul(as_tensor_like(other, self), self)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import ShapeError
 from crossgrad.core.function import Node, Op
-from crossgrad.core.tensor import Tensor
+from crossgrad.core.tensor import TensorBase
 from crossgrad.ops._util import cast, expect_tensor, normalize_dim, normalize_dims, shape_arg
+
+if TYPE_CHECKING:
+    from crossgrad._tensor import Tensor
 
 __all__ = [
     "reshape",
@@ -39,8 +42,6 @@ __all__ = [
     "swapdims",
 ]
 # Tensor.repeat has no torch.repeat counterpart; cat and stack are functions only.
-TENSOR_METHODS = [n for n in __all__ if n not in ("cat", "concat", "concatenate", "stack")]
-TENSOR_METHODS += ["repeat"]
 
 
 def _view(result: Tensor, source: Tensor) -> Tensor:
@@ -394,7 +395,7 @@ class Split(Op):
 
 
 def _tensors(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
-    if isinstance(tensors, Tensor):
+    if isinstance(tensors, TensorBase):
         raise ShapeError(
             f"{op}: expected a sequence of tensors, received one Tensor",
             hint=f"wrap it in a list: {op}([t, ...])",

@@ -8,9 +8,9 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from crossgrad._tensor import Tensor
 from crossgrad.core.errors import DTypeError
 from crossgrad.core.grad_mode import no_grad
-from crossgrad.core.tensor import Tensor
 
 
 class Optimizer:

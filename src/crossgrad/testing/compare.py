@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from crossgrad.core.tensor import Tensor
+from crossgrad._tensor import Tensor
 
 __all__ = ["assert_close", "default_tolerances", "DEFAULT_TOLERANCES", "DEVICE_FACTORS"]
 

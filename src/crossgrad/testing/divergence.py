@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes, function
 from crossgrad.core.engine import grad
 from crossgrad.core.grad_mode import enable_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import tensor
 from crossgrad.plugins import registry
 from crossgrad.testing.backends_check import (

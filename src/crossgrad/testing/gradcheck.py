@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.engine import grad
 from crossgrad.core.errors import DTypeError, GraphError
 from crossgrad.core.grad_mode import enable_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import tensor, zeros_like
 
 __all__ = [

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import from_numpy, tensor
 from crossgrad.plugins.registry import get_backend
 from crossgrad.testing.compare import assert_close, default_tolerances

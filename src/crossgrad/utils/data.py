@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad._tensor import Tensor
 from crossgrad.core.errors import ShapeError
-from crossgrad.core.tensor import Tensor
 from crossgrad.ops.creation import as_tensor, tensor
 from crossgrad.ops.shape import stack
 

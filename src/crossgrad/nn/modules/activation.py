@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossgrad.core.tensor import Tensor
+from crossgrad._tensor import Tensor
 from crossgrad.nn import functional as F
 from crossgrad.nn.module import Module
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crossgrad.core.tensor import Tensor
+from crossgrad._tensor import Tensor
 from crossgrad.nn.module import Module
 
 __all__ = ["Flatten", "Unflatten"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import ShapeError
 from crossgrad.core.grad_mode import no_grad
-from crossgrad.core.tensor import Tensor
 from crossgrad.nn import init
 from crossgrad.nn import normalization as N
 from crossgrad.nn.module import Module

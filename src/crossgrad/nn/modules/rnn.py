@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from crossgrad._tensor import Tensor
 from crossgrad.core.errors import ShapeError
-from crossgrad.core.tensor import Tensor
 from crossgrad.nn import functional as F
 from crossgrad.nn import init
 from crossgrad.nn.module import Module

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crossgrad.core.tensor import Tensor
+from crossgrad._tensor import Tensor
 from crossgrad.nn import functional as F
 from crossgrad.nn import init
 from crossgrad.nn.module import Module

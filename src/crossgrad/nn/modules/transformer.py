@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
-from crossgrad.core.tensor import Tensor
 from crossgrad.nn import functional as F
 from crossgrad.nn import init
 from crossgrad.nn.module import Module
