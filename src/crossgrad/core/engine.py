@@ -6,6 +6,7 @@ inputs instead. No recursion, so graphs of any depth work.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from crossgrad.core.errors import (
     ShapeError,
 )
 from crossgrad.core.function import Node
+from crossgrad.core.gradient_ops import Cast, GradSum, SumToShape
 from crossgrad.core.tensor import TensorBase, make
 
 if TYPE_CHECKING:
@@ -158,36 +160,54 @@ def _run(
     found: list[Tensor | None] = [None] * len(capture)
     deps = _dependencies([r.grad_fn for r in roots if r.grad_fn is not None], capture)
     buffers: dict[Node, list[Any]] = {}
-    leaf_grads: dict[Tensor, Tensor] = {}
+    leaf_grads: dict[TensorBase, Tensor] = {}
     anomaly = grad_mode.state.anomaly
+    ready: list[Node] = []  # nodes whose output gradients are all in
 
-    def deliver(target: Any, idx: int, g: Tensor) -> None:
-        if type(target) is Node:
-            if target in deps:  # else it leads to no requested input
+    def deliver(edges: Any, grads: Any) -> None:
+        """Hand each gradient to the node or leaf its edge leads to; queue the nodes
+        whose every consumer has now delivered."""
+        for edge, g in zip(edges, grads):
+            if edge is None:
+                continue
+            target, idx = edge
+            if type(target) is not Node:
+                if g is None:
+                    pass
+                elif targets is None:
+                    old = leaf_grads.get(target)
+                    leaf_grads[target] = g if old is None else _sum(old, g)
+                elif edge in capture:
+                    i = capture[edge]
+                    found[i] = g if found[i] is None else _sum(found[i], g)  # type: ignore[arg-type]
+                continue
+            count = deps.get(target)
+            if count is None:
+                continue  # leads to no requested input
+            if g is not None:
                 buf = buffers.get(target)
                 if buf is None:
                     buf = buffers[target] = [None] * _n_outputs(target)
-                buf[idx] = g if buf[idx] is None else buf[idx] + g
-        elif targets is None:
-            old = leaf_grads.get(target)
-            leaf_grads[target] = g if old is None else old + g
-        elif (target, 0) in capture:
-            i = capture[(target, 0)]
-            found[i] = g if found[i] is None else found[i] + g
+                buf[idx] = g if buf[idx] is None else _sum(buf[idx], g)
+            if count == 1:
+                ready.append(target)
+            deps[target] = count - 1
 
     previous = grad_mode.state.enabled
     grad_mode.state.enabled = create_graph
     try:
-        for r, g in zip(roots, seeds):
-            fn = r.grad_fn
-            deliver(r, 0, g) if fn is None else deliver(fn, r._out_idx, g)
-        ready = [n for n in {r.grad_fn for r in roots} if n is not None and deps.get(n) == 0]
+        # The seeds are one more consumer of each root's node: delivering them makes the
+        # roots' nodes ready, unless another root's node still has to run first.
+        for r in roots:
+            if r.grad_fn is not None:
+                deps[r.grad_fn] += 1
+        deliver([(r, 0) if r.grad_fn is None else (r.grad_fn, r._out_idx) for r in roots], seeds)
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
             if grads is None:
                 # Every consumer returned None for it: no gradient flows through this node.
-                _release_children(node, deps, ready)
+                deliver(node.next_edges, itertools.repeat(None))
                 continue
             if node._pre_hooks or node._retained:
                 _run_pre_hooks(node, grads)
@@ -208,25 +228,7 @@ def _run(
                 _check_finite(node, in_grads)
             if not retain_graph:
                 node._saved = None  # frees saved tensors; using them again raises
-            for edge, g in zip(node.next_edges, in_grads):
-                if edge is None:
-                    continue
-                target, idx = edge
-                if type(target) is not Node:
-                    if g is not None:
-                        deliver(target, idx, g)
-                    continue
-                count = deps.get(target)
-                if count is None:
-                    continue  # leads to no requested input
-                if g is not None:  # deliver() inlined: this loop is the engine's hot path
-                    buf = buffers.get(target)
-                    if buf is None:
-                        buf = buffers[target] = [None] * _n_outputs(target)
-                    buf[idx] = g if buf[idx] is None else buf[idx] + g
-                if count == 1:
-                    ready.append(target)
-                deps[target] = count - 1
+            deliver(node.next_edges, in_grads)
     finally:
         grad_mode.state.enabled = previous
     g = grads = in_grads = None  # drop references, so leaves can take their gradients over
@@ -239,15 +241,7 @@ def _run(
     return found
 
 
-def _release_children(node: Node, deps: dict[Node, int], ready: list[Node]) -> None:
-    """Count a skipped node's edges as delivered, so its inputs' nodes can still run."""
-    for edge in node.next_edges:
-        if edge is not None and type(edge[0]) is Node:
-            count = deps.get(edge[0])
-            if count is not None:
-                if count == 1:
-                    ready.append(edge[0])
-                deps[edge[0]] = count - 1
+_sum = GradSum.apply
 
 
 def _dependencies(starts: list[Node], capture: dict[Any, int]) -> dict[Node, int]:
@@ -321,7 +315,7 @@ def _run_pre_hooks(node: Node, grads: list[Any]) -> None:
         t, g = ref(), grads[j]
         if t is not None and g is not None:
             g = g if grad_mode.state.enabled else g.detach()
-            t._grad = g if t._grad is None else t._grad + g
+            t._grad = g if t._grad is None else _sum(t._grad, g)
 
 
 def _materialize(node: Node, grads: list[Any]) -> None:
@@ -359,7 +353,7 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
         shape, dtype = meta
         if g.shape != shape:
             if _expands_to(shape, g.shape):
-                g = g.sum_to_size(shape)  # type: ignore[attr-defined]
+                g = SumToShape.apply(g, shape)
             else:
                 raise GradientContractError(
                     f"{name}.backward returned gradient {i} of shape {g.shape}, but input "
@@ -373,7 +367,7 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
                     f"input {i} is {dtype.name}",
                     hint="return a floating-point gradient",
                 )
-            g = g.to(dtype)  # type: ignore[attr-defined]
+            g = Cast.apply(g, dtype)
         if g._backend is not node.backend:
             from crossgrad.core.function import _mismatch
 
@@ -420,9 +414,9 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
         g = _run_leaf_hooks(leaf, g)
     old = leaf._grad
     if create_graph:
-        leaf._grad = g if old is None else old + g
+        leaf._grad = g if old is None else _sum(old, g)
     elif old is not None:
-        leaf._grad = (old + g).detach()
+        leaf._grad = _sum(old, g).detach()
     elif _sole_owner(g):
         leaf._grad = g.detach()
     else:

@@ -106,6 +106,12 @@ class Node:
         "__dict__",
         "__weakref__",
     )
+    fn: type[Function]
+    backend: Any
+    next_edges: tuple[Any, ...]
+    _to_save: tuple[Any, ...]
+    _saved: tuple[_Saved | None, ...] | None
+    meta: Any
 
     # Rarely set, so class-level defaults keep creating a node cheap (set per node in
     # its __dict__ when used).
@@ -117,13 +123,6 @@ class Node:
     _pre_hooks: dict[int, list[Any]] | None = None
     _retained: dict[int, Any] | None = None
     _trace: list[str] | None = None
-
-    def __init__(self, fn: type, backend: Any) -> None:
-        self.fn = fn
-        self.backend = backend
-        self.next_edges: tuple[Any, ...] = ()
-        self._to_save: tuple[Any, ...] = ()
-        self._saved: tuple[_Saved | None, ...] = ()
 
     @property
     def xp(self) -> Any:
@@ -237,10 +236,6 @@ class Node:
                 record.tensor, record.data = copy, copy._data
                 record.version_ref, record.version = copy._version, 0
 
-    def release(self) -> None:
-        """Free saved tensors after backward (unless the graph is retained)."""
-        self._saved = None
-
 
 def _edge(t: Tensor) -> Any:
     if not t._requires_grad:
@@ -307,6 +302,10 @@ class Function:
 
     #: whether the engine checks count, shape and dtype of what backward returns
     _check_gradients = True
+    #: whether forward takes and returns backend arrays (built-in ops) instead of Tensors
+    _on_arrays = False
+    #: the op's kernel name (built-in ops); user Functions are named by their class
+    name = ""
 
     @staticmethod
     def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
@@ -318,94 +317,10 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run forward and, when some input requires grad, record a node for backward."""
+        # The hot path of every op, user Function or built-in: kept flat on purpose.
         if OBSERVERS and not _observing.active:
             return _observed_apply(cls, args, kwargs)
-        backend = None
-        requires = False
-        for a in args:
-            if isinstance(a, TensorBase):
-                if backend is None:
-                    backend = a._backend
-                elif a._backend is not backend:
-                    raise _mismatch(cls.__name__, backend, a._backend)
-                requires = requires or a._requires_grad
-        ctx = Node(cls, backend)
-        record = requires and grad_mode.state.enabled
-        if record:
-            ctx.next_edges = tuple(_edge(a) if isinstance(a, TensorBase) else None for a in args)
-        with grad_mode.no_grad():
-            result = cls.forward(ctx, *args, **kwargs)
-        single = not isinstance(result, tuple)
-        outputs = (result,) if single else result
-        if record:
-            _check_dirty(cls, ctx)
-            ctx._in_meta = tuple(
-                (a.shape, a.dtype) if isinstance(a, TensorBase) else None for a in args
-            )
-            ctx._out_meta = tuple(
-                (o.shape, o.dtype) if isinstance(o, TensorBase) else None for o in outputs
-            )
-            if grad_mode.state.anomaly:
-                ctx._trace = traceback.format_stack()[:-1]
-        wrapped = []
-        for j, o in enumerate(outputs):
-            if not isinstance(o, TensorBase):
-                wrapped.append(o)
-                continue
-            differentiable = record and not any(o is n for n in ctx._non_differentiable)
-            if any(o is d for d in ctx._dirty):
-                t = o  # modified in place: the input itself takes the new history
-                if differentiable:
-                    t.grad_fn, t._out_idx, t._requires_grad = ctx, j, True
-            elif differentiable:
-                t = make(o._data, o._backend, True, ctx, j, o._version)
-            else:
-                t = make(o._data, o._backend, version=o._version)
-            wrapped.append(t)
-        if record:
-            _resolve_saved(ctx, args, outputs, wrapped)
-        return wrapped[0] if single else tuple(wrapped)
-
-
-def _check_dirty(cls: type, ctx: Node) -> None:
-    for t in ctx._dirty:
-        if t._requires_grad and t.grad_fn is None:
-            raise InplaceError(
-                f"{cls.__name__}: forward modified a leaf tensor that requires grad in place",
-                hint="clone() the input inside forward before modifying it",
-            )
-
-
-class Op(Function):
-    """Base class of built-in ops: forward runs on raw backend arrays.
-
-    ``forward(ctx, *args)`` receives each Tensor argument as its backend array (other
-    arguments unchanged) and returns an array or a tuple of arrays; ``save_for_backward``
-    takes input or output arrays and ``saved_tensors`` gives them back as Tensors.
-    ``backward`` is written in Tensor ops, so higher-order gradients work.
-    """
-
-    _check_gradients = False
-    #: the op's kernel name; ``kernel`` below is registered as its portable kernel
-    name = ""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        kernel = cls.__dict__.get("kernel")
-        if kernel is not None and cls.name:
-            _register_portable(
-                cls.name, kernel.__func__ if isinstance(kernel, staticmethod) else kernel
-            )
-
-    @staticmethod
-    def forward(ctx: Node, *arrays: Any, **params: Any) -> Any:
-        return ctx.call(*arrays, **params)
-
-    @classmethod
-    def apply(cls, *args: Any, **params: Any) -> Any:
-        # The hot path of every built-in op: kept flat on purpose (no helper calls).
-        if OBSERVERS and not _observing.active:
-            return _observed_apply(cls, args, params)
         backend = None
         requires = False
         arrays = []
@@ -414,7 +329,7 @@ class Op(Function):
                 b = a._backend
                 if b is not backend:
                     if backend is not None:
-                        raise _mismatch(cls.name, backend, b)
+                        raise _mismatch(cls.name or cls.__name__, backend, b)
                     backend = b
                 if a._requires_grad:
                     requires = True
@@ -425,22 +340,30 @@ class Op(Function):
         ctx.fn = cls
         ctx.backend = backend
         ctx._to_save = ()
-        result = cls.forward(ctx, *arrays, **params)
         state = grad_mode.state
-        if not requires or not state.enabled:
+        record = requires and state.enabled
+        if record:
+            edges = []
+            for a in args:
+                if isinstance(a, TensorBase) and a._requires_grad:
+                    fn = a.grad_fn
+                    edges.append((a, 0) if fn is None else (fn, a._out_idx))
+                else:
+                    edges.append(None)
+            ctx.next_edges = tuple(edges)
+            if state.anomaly:
+                ctx._trace = traceback.format_stack()[:-1]
+        if not cls._on_arrays:
+            if not record:
+                ctx.next_edges, ctx._saved = (), ()
+            with grad_mode.no_grad():
+                result = cls.forward(ctx, *args, **kwargs)
+            return _wrap_tensors(cls, ctx, args, result, record)
+        result = cls.forward(ctx, *arrays, **kwargs)
+        if not record:
             if type(result) is tuple:
                 return tuple(make(r, backend) for r in result)
             return make(result, backend)
-        edges = []
-        for a in args:
-            if isinstance(a, TensorBase) and a._requires_grad:
-                fn = a.grad_fn
-                edges.append((a, 0) if fn is None else (fn, a._out_idx))
-            else:
-                edges.append(None)
-        ctx.next_edges = tuple(edges)
-        if state.anomaly:
-            ctx._trace = traceback.format_stack()[:-1]
         if type(result) is not tuple:
             native = result.dtype
             hit = _NATIVE.get(id(native))
@@ -464,6 +387,73 @@ class Op(Function):
         ctx._out_meta = tuple((o.shape, o.dtype) for o in outs)
         _resolve_saved(ctx, args, result, outs)
         return outs
+
+
+def _wrap_tensors(cls: type, ctx: Node, args: tuple[Any, ...], result: Any, record: bool) -> Any:
+    """Give the Tensors a user Function's forward returned their place in the graph."""
+    single = not isinstance(result, tuple)
+    outputs = (result,) if single else result
+    if record:
+        _check_dirty(cls, ctx)
+        ctx._in_meta = tuple(
+            (a.shape, a.dtype) if isinstance(a, TensorBase) else None for a in args
+        )
+        ctx._out_meta = tuple(
+            (o.shape, o.dtype) if isinstance(o, TensorBase) else None for o in outputs
+        )
+    wrapped = []
+    for j, o in enumerate(outputs):
+        if not isinstance(o, TensorBase):
+            wrapped.append(o)
+            continue
+        differentiable = record and not any(o is n for n in ctx._non_differentiable)
+        if any(o is d for d in ctx._dirty):
+            t = o  # modified in place: the input itself takes the new history
+            if differentiable:
+                t.grad_fn, t._out_idx, t._requires_grad = ctx, j, True
+        elif differentiable:
+            t = make(o._data, o._backend, True, ctx, j, o._version)
+        else:
+            t = make(o._data, o._backend, version=o._version)
+        wrapped.append(t)
+    if record:
+        _resolve_saved(ctx, args, outputs, wrapped)
+    return wrapped[0] if single else tuple(wrapped)
+
+
+def _check_dirty(cls: type, ctx: Node) -> None:
+    for t in ctx._dirty:
+        if t._requires_grad and t.grad_fn is None:
+            raise InplaceError(
+                f"{cls.__name__}: forward modified a leaf tensor that requires grad in place",
+                hint="clone() the input inside forward before modifying it",
+            )
+
+
+class Op(Function):
+    """Base class of built-in ops: forward runs on raw backend arrays.
+
+    ``forward(ctx, *args)`` receives each Tensor argument as its backend array (other
+    arguments unchanged) and returns an array or a tuple of arrays; ``save_for_backward``
+    takes input or output arrays and ``saved_tensors`` gives them back as Tensors.
+    ``backward`` is written in Tensor ops, so higher-order gradients work. A class attribute
+    ``kernel`` is registered as the portable kernel of ``name``.
+    """
+
+    _check_gradients = False
+    _on_arrays = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kernel = cls.__dict__.get("kernel")
+        if kernel is not None and cls.name:
+            _register_portable(
+                cls.name, kernel.__func__ if isinstance(kernel, staticmethod) else kernel
+            )
+
+    @staticmethod
+    def forward(ctx: Node, *arrays: Any, **params: Any) -> Any:
+        return ctx.call(*arrays, **params)
 
 
 _new = object.__new__

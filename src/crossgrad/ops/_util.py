@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import context, dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
+from crossgrad.core.gradient_ops import Cast, SumToShape
 from crossgrad.core.tensor import TensorBase, make, normalize_dim
 
 if TYPE_CHECKING:
@@ -37,8 +38,6 @@ def cast(x: Tensor, dtype: dtypes.DType) -> Tensor:
     """``x`` as ``dtype`` (differentiable), or ``x`` itself when it already is."""
     if x.dtype is dtype:
         return x
-    from crossgrad.ops.elementwise import Cast
-
     return Cast.apply(x, dtype)
 
 
@@ -82,16 +81,7 @@ def broadcast_shapes(op: str, *shapes: tuple[int, ...]) -> tuple[int, ...]:
 
 def unbroadcast(g: Tensor, shape: tuple[int, ...]) -> Tensor:
     """Sum a broadcast gradient back down to ``shape`` (differentiable)."""
-    gshape = g.shape
-    if gshape == shape:
-        return g
-    lead = len(gshape) - len(shape)
-    dims = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
-    )
-    if dims:
-        g = g.sum(dim=dims, keepdim=True)  # type: ignore[attr-defined]
-    return g.reshape(shape) if g.shape != shape else g  # type: ignore[attr-defined]
+    return g if g.shape == shape else SumToShape.apply(g, shape)
 
 
 def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...]:

@@ -320,19 +320,6 @@ class Trunc(_Rounding):
     kernel = staticmethod(lambda xp, x: xp.trunc(x))
 
 
-class Cast(Op):
-    name = "cast"
-
-    @staticmethod
-    def forward(ctx: Node, x: Any, dtype: dtypes.DType) -> Any:
-        ctx.source = dtypes.from_native(x.dtype)
-        return ctx.backend.astype(x, dtype)
-
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return cast(g, ctx.source), None
-
-
 def _unary(op: type[UnaryOp], promote: bool = True):  # type: ignore[no-untyped-def]
     """The public function of a unary op; ``promote`` turns integer inputs into floats."""
     name = op.name

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from crossgrad.core import dtypes
 from crossgrad.core.errors import ShapeError
 from crossgrad.core.function import Node, Op
+from crossgrad.core.gradient_ops import Expand
 from crossgrad.core.tensor import TensorBase
 from crossgrad.ops._util import cast, expect_tensor, normalize_dim, normalize_dims, shape_arg
 
@@ -152,22 +153,6 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     order = list(range(n))
     order[a], order[b] = order[b], order[a]
     return _view(Permute.apply(input, tuple(order)), input)
-
-
-class Expand(Op):
-    name = "expand"
-    kernel = staticmethod(lambda xp, x, shape: xp.broadcast_to(x, shape))
-
-    @staticmethod
-    def forward(ctx: Node, x: Any, shape: tuple[int, ...]) -> Any:
-        ctx.source_shape = x.shape
-        return ctx.call(x, shape)
-
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        from crossgrad.ops._util import unbroadcast
-
-        return unbroadcast(g, ctx.source_shape), None
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002
