@@ -94,15 +94,14 @@ class _Saved:
 class Node:
     """A recorded op: the ``ctx`` of its Function, and one vertex of the autograd graph."""
 
-    # ``meta`` holds a built-in op's non-tensor state for backward (shapes, dims, scalars)
-    # without creating a per-node __dict__; user Functions set any attribute they like.
+    # Non-tensor state for backward (shapes, dims, scalars) is kept as attributes of the
+    # ctx, by built-in ops and user Functions alike (``ctx.dims = dims``), as in PyTorch.
     __slots__ = (
         "fn",
         "backend",
         "next_edges",
         "_to_save",
         "_saved",
-        "meta",
         "__dict__",
         "__weakref__",
     )
@@ -111,7 +110,6 @@ class Node:
     next_edges: tuple[Any, ...]
     _to_save: tuple[Any, ...]
     _saved: tuple[_Saved | None, ...] | None
-    meta: Any
 
     # Rarely set, so class-level defaults keep creating a node cheap (set per node in
     # its __dict__ when used).

@@ -34,12 +34,12 @@ class Cast(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, dtype: dtypes.DType) -> Any:
-        ctx.meta = dtypes.from_native(x.dtype)
+        ctx.source_dtype = dtypes.from_native(x.dtype)
         return ctx.backend.astype(x, dtype)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return Cast.apply(g, ctx.meta), None
+        return Cast.apply(g, ctx.source_dtype), None
 
 
 class Expand(Op):
@@ -50,12 +50,12 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, shape: tuple[int, ...]) -> Any:
-        ctx.meta = tuple(x.shape)
+        ctx.source_shape = tuple(x.shape)
         return ctx.call(x, shape)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return SumToShape.apply(g, ctx.meta), None
+        return SumToShape.apply(g, ctx.source_shape), None
 
 
 class SumToShape(Op):
@@ -75,9 +75,9 @@ class SumToShape(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, shape: tuple[int, ...]) -> Any:
-        ctx.meta = tuple(x.shape)
+        ctx.source_shape = tuple(x.shape)
         return ctx.call(x, shape)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return Expand.apply(g, ctx.meta), None
+        return Expand.apply(g, ctx.source_shape), None

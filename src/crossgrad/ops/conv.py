@@ -173,13 +173,13 @@ class Conv2d(Op):
     @staticmethod
     def forward(ctx: Node, x: Any, w: Any, *, win: Window, groups: int) -> Any:
         ctx.save_for_backward(x, w)
-        ctx.meta = (win, groups)
+        ctx.win, ctx.groups = win, groups
         return ctx.call(x, w, win=win, groups=groups)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
         x, w = ctx.saved_tensors
-        win, groups = ctx.meta
+        win, groups = ctx.win, ctx.groups
         nx, nw = ctx.needs_input_grad
         gx = ConvInput.apply(g, w, win=win, groups=groups, in_hw=x.shape[2:]) if nx else None
         gw = ConvWeight.apply(x, g, win=win, groups=groups) if nw else None
@@ -197,13 +197,13 @@ class ConvInput(Op):
         ctx: Node, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, int]
     ) -> Any:
         ctx.save_for_backward(g, w)
-        ctx.meta = (win, groups)
+        ctx.win, ctx.groups = win, groups
         return ctx.call(g, w, win=win, groups=groups, in_hw=tuple(in_hw))
 
     @staticmethod
     def backward(ctx: Node, gx: Tensor) -> tuple[Any, Any]:
         g, w = ctx.saved_tensors
-        win, groups = ctx.meta
+        win, groups = ctx.win, ctx.groups
         ng, nw = ctx.needs_input_grad
         dg = Conv2d.apply(gx, w, win=win, groups=groups) if ng else None
         dw = ConvWeight.apply(gx, g, win=win, groups=groups) if nw else None
@@ -219,13 +219,13 @@ class ConvWeight(Op):
     @staticmethod
     def forward(ctx: Node, x: Any, g: Any, *, win: Window, groups: int) -> Any:
         ctx.save_for_backward(x, g)
-        ctx.meta = (win, groups)
+        ctx.win, ctx.groups = win, groups
         return ctx.call(x, g, win=win, groups=groups)
 
     @staticmethod
     def backward(ctx: Node, gw: Tensor) -> tuple[Any, Any]:
         x, g = ctx.saved_tensors
-        win, groups = ctx.meta
+        win, groups = ctx.win, ctx.groups
         nx, ng = ctx.needs_input_grad
         dx = ConvInput.apply(g, gw, win=win, groups=groups, in_hw=x.shape[2:]) if nx else None
         dg = Conv2d.apply(x, gw, win=win, groups=groups) if ng else None
@@ -268,12 +268,12 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx: Node, x: Any, *, win: Window) -> Any:
         y, kidx = ctx.call(x, win=win)
-        ctx.meta = (win, kidx, tuple(x.shape[2:]))
+        ctx.win, ctx.kidx, ctx.in_hw = win, kidx, tuple(x.shape[2:])
         return y
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> Any:
-        win, kidx, in_hw = ctx.meta
+        win, kidx, in_hw = ctx.win, ctx.kidx, ctx.in_hw
         return MaxPoolScatter.apply(g, kidx, win=win, in_hw=in_hw)
 
 
@@ -285,12 +285,12 @@ class MaxPoolScatter(Op):
 
     @staticmethod
     def forward(ctx: Node, g: Any, kidx: Any, *, win: Window, in_hw: tuple[int, int]) -> Any:
-        ctx.meta = (win, kidx)
+        ctx.win, ctx.kidx = win, kidx
         return ctx.call(g, kidx, win=win, in_hw=in_hw)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Any, None]:
-        win, kidx = ctx.meta
+        win, kidx = ctx.win, ctx.kidx
         return MaxPoolGather.apply(gg, kidx, win=win), None
 
 
@@ -302,12 +302,12 @@ class MaxPoolGather(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, kidx: Any, *, win: Window) -> Any:
-        ctx.meta = (win, kidx, tuple(x.shape[2:]))
+        ctx.win, ctx.kidx, ctx.in_hw = win, kidx, tuple(x.shape[2:])
         return ctx.call(x, kidx, win=win)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, None]:
-        win, kidx, in_hw = ctx.meta
+        win, kidx, in_hw = ctx.win, ctx.kidx, ctx.in_hw
         return MaxPoolScatter.apply(g, kidx, win=win, in_hw=in_hw), None
 
 

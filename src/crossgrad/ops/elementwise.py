@@ -404,12 +404,12 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> Any:
-        ctx.meta = (a.shape, b.shape)
+        ctx.sa, ctx.sb = a.shape, b.shape
         return ctx.call(a, b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
-        sa, sb = ctx.meta
+        sa, sb = ctx.sa, ctx.sb
         ea, eb = ctx.next_edges
         return (
             None if ea is None else unbroadcast(g, sa),
@@ -423,12 +423,12 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx: Node, a: Any, b: Any) -> Any:
-        ctx.meta = (a.shape, b.shape)
+        ctx.sa, ctx.sb = a.shape, b.shape
         return ctx.call(a, b)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
-        sa, sb = ctx.meta
+        sa, sb = ctx.sa, ctx.sb
         ea, eb = ctx.next_edges
         return (
             None if ea is None else unbroadcast(g, sa),
@@ -503,7 +503,7 @@ class ScalarOp(Op):
 
     @classmethod
     def forward(cls, ctx: Node, a: Any, s: Any) -> Any:  # type: ignore[override]
-        ctx.meta = s
+        ctx.scalar = s
         if cls.saves_input:  # type: ignore[attr-defined]
             ctx.save_for_backward(a)
         return ctx.call(a, s)
@@ -511,7 +511,7 @@ class ScalarOp(Op):
     @classmethod
     def backward(cls, ctx: Node, g: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
         a = ctx.saved_tensors[0] if cls.saves_input else None  # type: ignore[attr-defined]
-        return cls.derivative(g, a, ctx.meta), None  # type: ignore[attr-defined]
+        return cls.derivative(g, a, ctx.scalar), None  # type: ignore[attr-defined]
 
 
 class AddScalar(ScalarOp):

@@ -66,12 +66,12 @@ class GetItem(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, key: tuple[Any, ...]) -> Any:
-        ctx.meta = (x.shape, key)
+        ctx.shape, ctx.key = x.shape, key
         return ctx.call(x, key)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        shape, key = ctx.meta
+        shape, key = ctx.shape, ctx.key
         return IndexPutAdd.apply(_zeros(g, shape), g, key), None
 
 
@@ -82,12 +82,12 @@ class IndexPutAdd(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, values: Any, key: tuple[Any, ...]) -> Any:
-        ctx.meta = (values.shape, key)
+        ctx.value_shape, ctx.key = values.shape, key
         return ctx.run("scatter_add", x, key, values)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any, None]:
-        value_shape, key = ctx.meta
+        value_shape, key = ctx.value_shape, ctx.key
         nx, nv = ctx.needs_input_grad[:2]
         gv = unbroadcast(GetItem.apply(g, key), value_shape) if nv else None
         return (g if nx else None), gv, None
@@ -106,12 +106,12 @@ class IndexPut(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, values: Any, key: tuple[Any, ...]) -> Any:
-        ctx.meta = (values.shape, key)
+        ctx.value_shape, ctx.key = values.shape, key
         return ctx.call(x, key, values)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any, None]:
-        value_shape, key = ctx.meta
+        value_shape, key = ctx.value_shape, ctx.key
         nx, nv = ctx.needs_input_grad[:2]
         gx = IndexPut.apply(g, _zeros(g, ()), key) if nx else None  # overwritten: no gradient
         gv = unbroadcast(GetItem.apply(g, key), value_shape) if nv else None

@@ -133,12 +133,12 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool, dtype: Any) -> Any:
-        ctx.meta = (x.shape, dims, keepdim)
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         return ctx.call(x, dims, keepdim, dtype)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
-        shape, dims, keepdim = ctx.meta
+        shape, dims, keepdim = ctx.shape, ctx.dims, ctx.keepdim
         return _expand_back(g, shape, dims, keepdim), None, None, None
 
 
@@ -206,13 +206,13 @@ class Prod(Op):
     @staticmethod
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool, dtype: Any) -> Any:
         ctx.save_for_backward(x)
-        ctx.meta = (dims, keepdim)
+        ctx.dims, ctx.keepdim = dims, keepdim
         return ctx.call(x, dims, keepdim, dtype)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         (x,) = ctx.saved_tensors
-        dims, keepdim = ctx.meta
+        dims, keepdim = ctx.dims, ctx.keepdim
         return (
             _expand_back(g, x.shape, dims, keepdim) * _product_of_others(x, dims),
             None,
@@ -271,13 +271,13 @@ class Amax(Op):
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
         y = ctx.call(x, dims, keepdim)
         ctx.save_for_backward(x, y)
-        ctx.meta = (dims, keepdim)
+        ctx.dims, ctx.keepdim = dims, keepdim
         return y
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         x, y = ctx.saved_tensors
-        dims, keepdim = ctx.meta
+        dims, keepdim = ctx.dims, ctx.keepdim
         # NaN propagates through max, so NaN elements are the ones selected.
         chosen = (x == _keepdim(y, dims, keepdim)) | (x != x)
         count = Sum.apply(chosen, dims, True, _int64_if_integral(chosen))
@@ -348,13 +348,13 @@ class MaxDim(Op):
     def forward(ctx: Node, x: Any, dim: int, keepdim: bool) -> Any:
         values, indices = ctx.call(x, dim, keepdim)
         ctx.save_for_backward(indices)
-        ctx.meta = (x.shape, dim, keepdim)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
         return values, indices
 
     @staticmethod
     def backward(ctx: Node, g: Tensor, _: Any) -> tuple[Tensor, None, None]:
         (indices,) = ctx.saved_tensors
-        shape, dim, keepdim = ctx.meta
+        shape, dim, keepdim = ctx.shape, ctx.dim, ctx.keepdim
         return _put_along_dim(g, indices, shape, dim, keepdim), None, None
 
 
@@ -469,13 +469,13 @@ class Var(Op):
     @staticmethod
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
         ctx.save_for_backward(x)
-        ctx.meta = (dims, correction, keepdim)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
         return ctx.call(x, dims, correction, keepdim)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         (x,) = ctx.saved_tensors
-        return _var_backward(g, x, *ctx.meta), None, None, None
+        return _var_backward(g, x, ctx.dims, ctx.correction, ctx.keepdim), None, None, None
 
 
 def _var_backward(
@@ -499,7 +499,7 @@ class Std(Op):
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
         y = ctx.call(x, dims, correction, keepdim)
         ctx.save_for_backward(x, y)
-        ctx.meta = (dims, correction, keepdim)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
         return y
 
     @staticmethod
@@ -508,7 +508,7 @@ class Std(Op):
         # d std = d var / (2 std); PyTorch defines it as 0 where std is 0 (constant slices).
         zero = y == 0
         g_var = ew.where(zero, 0.0, g / (ew.where(zero, 1.0, y) * 2))
-        return _var_backward(g_var, x, *ctx.meta), None, None, None
+        return _var_backward(g_var, x, ctx.dims, ctx.correction, ctx.keepdim), None, None, None
 
 
 def _correction(op: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
@@ -580,13 +580,13 @@ class LogSumExp(Op):
     def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
         y = ctx.call(x, dims, keepdim)
         ctx.save_for_backward(x, y)
-        ctx.meta = (dims, keepdim)
+        ctx.dims, ctx.keepdim = dims, keepdim
         return y
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         x, y = ctx.saved_tensors
-        dims, keepdim = ctx.meta
+        dims, keepdim = ctx.dims, ctx.keepdim
         softmax = ew.exp(x - _keepdim(y, dims, keepdim))
         return _keepdim(g, dims, keepdim) * softmax, None, None
 
@@ -626,13 +626,13 @@ class Norm(Op):
     def forward(ctx: Node, x: Any, p: float, dims: tuple[int, ...], keepdim: bool) -> Any:
         y = ctx.call(x, p, dims, keepdim)
         ctx.save_for_backward(x, y)
-        ctx.meta = (p, dims, keepdim)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
         return y
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         x, y = ctx.saved_tensors
-        p, dims, keepdim = ctx.meta
+        p, dims, keepdim = ctx.p, ctx.dims, ctx.keepdim
         g, y = _keepdim(g, dims, keepdim), _keepdim(y, dims, keepdim)
         return _norm_backward(g, x, y, p, dims), None, None, None
 

@@ -293,12 +293,12 @@ class Repeat(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, reps: tuple[int, ...]) -> Any:
-        ctx.meta = (x.shape, reps)
+        ctx.shape, ctx.reps = x.shape, reps
         return ctx.call(x, reps)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        shape, reps = ctx.meta
+        shape, reps = ctx.shape, ctx.reps
         padded = (1,) * (len(reps) - len(shape)) + shape
         # Output dim i is (reps[i], padded[i]) laid out row-major: sum over the copies.
         split = tuple(n for pair in zip(reps, padded) for n in pair)
@@ -346,12 +346,12 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx: Node, *xs: Any, dim: int) -> Any:
-        ctx.meta = (tuple(x.shape[dim] for x in xs), dim)
+        ctx.sizes, ctx.dim = tuple(x.shape[dim] for x in xs), dim
         return ctx.call(*xs, dim=dim)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, ...]:
-        return Split.apply(g, *ctx.meta)
+        return Split.apply(g, ctx.sizes, ctx.dim)
 
 
 class Split(Op):
@@ -575,12 +575,12 @@ class Roll(Op):
 
     @staticmethod
     def forward(ctx: Node, x: Any, shifts: Any, dims: Any) -> Any:
-        ctx.meta = (shifts, dims)
+        ctx.shifts, ctx.dims = shifts, dims
         return ctx.call(x, shifts, dims)
 
     @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
-        shifts, dims = ctx.meta
+        shifts, dims = ctx.shifts, ctx.dims
         back = -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
         return Roll.apply(g, back, dims), None, None
 
