@@ -27,14 +27,19 @@ if TYPE_CHECKING:
 
 
 def backward(
-    tensors: Sequence[Tensor],
-    grad_tensors: Sequence[Tensor | None] | None = None,
+    tensors: TensorBase | Sequence[TensorBase],
+    grad_tensors: TensorBase | Sequence[TensorBase | None] | None = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
-    inputs: Sequence[Tensor] | None = None,
+    inputs: TensorBase | Sequence[TensorBase] | None = None,
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
-    roots, seeds = _seed("backward", tensors, grad_tensors, create_graph)
+    roots, seeds = _seed(
+        "backward",
+        _as_seq(tensors),
+        None if grad_tensors is None else _as_seq(grad_tensors),
+        create_graph,
+    )
     targets = None if inputs is None else _targets("backward", _as_seq(inputs))
     found = _run(
         roots, seeds, create_graph if retain_graph is None else retain_graph, create_graph, targets
@@ -53,7 +58,7 @@ def grad(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = False,
-) -> tuple[Tensor | None, ...]:
+) -> tuple[Tensor, ...]:
     """Return the gradients of ``outputs`` with respect to ``inputs`` (nothing accumulates).
 
     >>> import crossgrad
@@ -85,7 +90,7 @@ def _as_seq(x: Any) -> list[Any]:
     return [x] if isinstance(x, TensorBase) or x is None else list(x)
 
 
-def _targets(op: str, inputs: list[Tensor]) -> list[Tensor]:
+def _targets(op: str, inputs: list[TensorBase]) -> list[TensorBase]:
     for i, t in enumerate(inputs):
         if not isinstance(t, TensorBase) or not t._requires_grad:
             raise GraphError(
@@ -96,8 +101,11 @@ def _targets(op: str, inputs: list[Tensor]) -> list[Tensor]:
 
 
 def _seed(
-    op: str, tensors: Sequence[Tensor], grads: Sequence[Tensor | None] | None, create_graph: bool
-) -> tuple[list[Tensor], list[Tensor]]:
+    op: str,
+    tensors: Sequence[TensorBase],
+    grads: Sequence[TensorBase | None] | None,
+    create_graph: bool,
+) -> tuple[list[TensorBase], list[TensorBase]]:
     if grads is not None and len(grads) != len(tensors):
         raise GraphError(
             f"{op}: got {len(grads)} gradients for {len(tensors)} outputs",
@@ -124,7 +132,7 @@ def _seed(
         else:
             if not isinstance(g, TensorBase):
                 raise GraphError(
-                    f"{op}: gradient {i} must be a Tensor, received {type(g).__name__}",
+                    f"{op}: gradient {i} must be a TensorBase, received {type(g).__name__}",
                     hint="wrap it with tensor()",
                 )
             if g.shape != t.shape:
@@ -143,12 +151,12 @@ def _seed(
 
 
 def _run(
-    roots: list[Tensor],
-    seeds: list[Tensor],
+    roots: list[TensorBase],
+    seeds: list[TensorBase],
     retain_graph: bool,
     create_graph: bool,
-    targets: list[Tensor] | None,
-) -> list[Tensor | None]:
+    targets: list[TensorBase] | None,
+) -> list[Any]:
     """Walk the graph from ``roots``. Returns the gradients of ``targets``, or accumulates
     into leaves when ``targets`` is None."""
     # Gradients of a target are captured where they meet: at its node's output (non-leaf)
@@ -157,10 +165,10 @@ def _run(
     if targets is not None:
         for i, t in enumerate(targets):
             capture[(t, 0) if t.grad_fn is None else (t.grad_fn, t._out_idx)] = i
-    found: list[Tensor | None] = [None] * len(capture)
+    found: list[Any] = [None] * len(capture)  # Tensors, or None where none arrived
     deps = _dependencies([r.grad_fn for r in roots if r.grad_fn is not None], capture)
     buffers: dict[Node, list[Any]] = {}
-    leaf_grads: dict[TensorBase, Tensor] = {}
+    leaf_grads: dict[TensorBase, Any] = {}
     anomaly = grad_mode.state.anomaly
     ready: list[Node] = []  # nodes whose output gradients are all in
 
@@ -213,9 +221,9 @@ def _run(
                 _run_pre_hooks(node, grads)
             if capture:
                 for j, g in enumerate(grads):
-                    i = capture.get((node, j))
-                    if i is not None and g is not None:
-                        found[i] = g
+                    k = capture.get((node, j))
+                    if k is not None and g is not None:
+                        found[k] = g
             fn = node.fn
             if node._out_meta is not None and node.materialize_grads:
                 _materialize(node, grads)
@@ -347,7 +355,7 @@ def _check_contract(node: Node, in_grads: tuple[Any, ...]) -> tuple[Any, ...]:
         if not isinstance(g, TensorBase):
             raise GradientContractError(
                 f"{name}.backward returned a {type(g).__name__} as gradient {i}, expected a "
-                "Tensor or None",
+                "TensorBase or None",
                 hint="return Tensors built from the incoming gradient",
             )
         shape, dtype = meta
@@ -399,7 +407,7 @@ def _check_finite(node: Node, in_grads: tuple[Any, ...]) -> None:
             )
 
 
-def _run_leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
+def _run_leaf_hooks(leaf: TensorBase, g: TensorBase) -> TensorBase:
     for fn in list(leaf._hooks or ()):
         replaced = fn(g)
         if replaced is not None:
@@ -407,7 +415,7 @@ def _run_leaf_hooks(leaf: Tensor, g: Tensor) -> Tensor:
     return g
 
 
-def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
+def _accumulate(leaf: TensorBase, g: Any, create_graph: bool) -> None:
     """Add ``g`` into ``leaf.grad``. A new ``.grad`` must own its memory (the user may write
     into it): a gradient nothing else holds is taken over, any other one is copied."""
     if leaf._hooks:
@@ -423,14 +431,14 @@ def _accumulate(leaf: Tensor, g: Tensor, create_graph: bool) -> None:
         leaf._grad = make(g._backend.copy(g._data), g._backend)
 
 
-# References to a gradient Tensor when nothing else holds it: _accumulate's argument,
+# References to a gradient TensorBase when nothing else holds it: _accumulate's argument,
 # _sole_owner's and sys.getrefcount's. Counts are exact on CPython before 3.14, whose
 # borrowed references may make them lower (then gradients are always copied).
 _CALLER_REFS = 3
 _COUNTS_EXACT = sys.version_info < (3, 14) and sys.implementation.name == "cpython"
 
 
-def _sole_owner(g: Tensor) -> bool:
+def _sole_owner(g: TensorBase) -> bool:
     """Whether nothing but the engine refers to ``g`` or its memory (as PyTorch's
     AccumulateGrad checks use_count before stealing a gradient)."""
     return (

@@ -111,6 +111,11 @@ class Node:
     _to_save: tuple[Any, ...]
     _saved: tuple[_Saved | None, ...] | None
 
+    if TYPE_CHECKING:
+        # Ops keep their own state for backward as attributes of the ctx (``ctx.dims``).
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
     # Rarely set, so class-level defaults keep creating a node cheap (set per node in
     # its __dict__ when used).
     materialize_grads = True
@@ -163,7 +168,7 @@ class Node:
         self._to_save = tensors
 
     @property
-    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+    def saved_tensors(self) -> tuple[Tensor, ...]:
         """The tensors given to ``save_for_backward``, checked against in-place changes."""
         if self._saved is None:
             raise GraphError(
@@ -171,7 +176,7 @@ class Node:
                 "tensors were freed after the first backward",
                 hint="pass retain_graph=True to the first backward() or autograd.grad()",
             )
-        out = []
+        out: list[Any] = []  # None stays None, as PyTorch gives it back
         for i, s in enumerate(self._saved):
             if s is None:
                 out.append(None)
@@ -341,7 +346,7 @@ class Function:
         state = grad_mode.state
         record = requires and state.enabled
         if record:
-            edges = []
+            edges: list[tuple[Any, int] | None] = []
             for a in args:
                 if isinstance(a, TensorBase) and a._requires_grad:
                     fn = a.grad_fn

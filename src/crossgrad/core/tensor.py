@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from crossgrad.core import dtypes, grad_mode
 from crossgrad.core.errors import DTypeError, GraphError, InplaceError, ShapeError
 
 if TYPE_CHECKING:
     from crossgrad._tensor import Tensor
+
+_Self = TypeVar("_Self", bound="TensorBase")
 
 
 class RemovableHandle:
@@ -46,6 +48,11 @@ class TensorBase:
         "__dict__",
         "__weakref__",
     )
+    _data: Any  # the backend's array
+    _backend: Any  # the Backend that owns it
+    _requires_grad: bool
+    grad_fn: Any  # the Node that made it, None for leaves
+    _version: list[int]  # shared with views and detached aliases
     # Rarely differ from these defaults, so creating a tensor sets only the slots above
     # (every op creates one); a tensor that needs them gets them in its __dict__.
     _grad: Tensor | None = None
@@ -227,7 +234,7 @@ class TensorBase:
         return id(self)
 
     # ------------------------------------------------------------------ autograd
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self: _Self, requires_grad: bool = True) -> _Self:
         """Set whether autograd records ops on this leaf tensor; returns the tensor."""
         if self.grad_fn is not None:
             if not requires_grad:
@@ -253,7 +260,7 @@ class TensorBase:
         """
         return make(self._data, self._backend, version=self._version)
 
-    def detach_(self) -> Tensor:
+    def detach_(self: _Self) -> _Self:
         """Cut this tensor out of the graph in place and make it a leaf."""
         self.grad_fn = None
         self._requires_grad = False
@@ -320,7 +327,7 @@ class TensorBase:
                 hint="clone() the view first, or use the out-of-place op",
             )
 
-    def _rebind(self, result: Tensor, op: str) -> Tensor:
+    def _rebind(self: _Self, result: TensorBase, op: str) -> _Self:
         """Make this tensor hold ``result``: values, and history when recording."""
         if result.shape != self.shape:
             raise ShapeError(
@@ -367,7 +374,7 @@ class TensorBase:
 
 _new = object.__new__
 #: The class ``make`` creates: ``crossgrad.Tensor`` once ``crossgrad._tensor`` registers it.
-_tensor_class: type[TensorBase] = TensorBase
+_tensor_class: Any = TensorBase
 
 
 def register_tensor_class(cls: type[TensorBase]) -> None:
