@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
 from crossgrad.core.tensor import TensorBase, make
+from crossgrad.ops import direct
 from crossgrad.ops._util import (
     as_tensor_like,
     broadcast_shapes,
@@ -118,67 +119,67 @@ class UnaryOp(Op):
 class Exp(UnaryOp):
     name, saves = "exp", "y"
     kernel = staticmethod(lambda xp, x: xp.exp(x))
-    derivative = staticmethod(lambda g, x, y: g * y)
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, y))
 
 
 class Log(UnaryOp):
     name = "log"
     kernel = staticmethod(lambda xp, x: xp.log(x))
-    derivative = staticmethod(lambda g, x, y: g / x)
+    derivative = staticmethod(lambda g, x, y: direct.div(g, x))
 
 
 class Log1p(UnaryOp):
     name = "log1p"
     kernel = staticmethod(lambda xp, x: xp.log1p(x))
-    derivative = staticmethod(lambda g, x, y: g / (x + 1))
+    derivative = staticmethod(lambda g, x, y: direct.div(g, direct.add(x, 1)))
 
 
 class Expm1(UnaryOp):
     name, saves = "expm1", "y"
     kernel = staticmethod(lambda xp, x: xp.expm1(x))
-    derivative = staticmethod(lambda g, x, y: g * (y + 1))
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, direct.add(y, 1)))
 
 
 class Sqrt(UnaryOp):
     name, saves = "sqrt", "y"
     kernel = staticmethod(lambda xp, x: xp.sqrt(x))
-    derivative = staticmethod(lambda g, x, y: g / (y * 2))
+    derivative = staticmethod(lambda g, x, y: direct.div(g, direct.mul(y, 2)))
 
 
 class Rsqrt(UnaryOp):
     name, saves = "rsqrt", "y"
     kernel = staticmethod(lambda xp, x: 1 / xp.sqrt(x))
-    derivative = staticmethod(lambda g, x, y: g * y * y * y * -0.5)
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, direct.mul(direct.pow(y, 3), -0.5)))
 
 
 class Abs(UnaryOp):
     name = "abs"
     kernel = staticmethod(lambda xp, x: xp.abs(x))
-    derivative = staticmethod(lambda g, x, y: g * sign(x))
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, Sign.apply(x)))
 
 
 class Sign(UnaryOp):
     name, saves = "sign", ""
     kernel = staticmethod(lambda xp, x: xp.sign(x))
-    derivative = staticmethod(lambda g, x, y: g * 0)
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, 0))
 
 
 class Sin(UnaryOp):
     name = "sin"
     kernel = staticmethod(lambda xp, x: xp.sin(x))
-    derivative = staticmethod(lambda g, x, y: g * cos(x))
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, Cos.apply(x)))
 
 
 class Cos(UnaryOp):
     name = "cos"
     kernel = staticmethod(lambda xp, x: xp.cos(x))
-    derivative = staticmethod(lambda g, x, y: -(g * sin(x)))
+    derivative = staticmethod(lambda g, x, y: direct.neg(direct.mul(g, Sin.apply(x))))
 
 
 class Tan(UnaryOp):
     name, saves = "tan", "y"
     kernel = staticmethod(lambda xp, x: xp.tan(x))
-    derivative = staticmethod(lambda g, x, y: g * (y * y + 1))
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, direct.add(direct.mul(y, y), 1)))
 
 
 class Tanh(UnaryOp):
@@ -204,7 +205,7 @@ class TanhBackward(Op):
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Tensor, Tensor]:
         g, y = ctx.saved_tensors
-        return TanhBackward.apply(gg, y), gg * g * y * -2
+        return TanhBackward.apply(gg, y), direct.mul(direct.mul(gg, g), direct.mul(y, -2))
 
 
 class Sigmoid(UnaryOp):
@@ -216,7 +217,7 @@ class Sigmoid(UnaryOp):
         e = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
-    derivative = staticmethod(lambda g, x, y: g * y * (1 - y))
+    derivative = staticmethod(lambda g, x, y: direct.mul(direct.mul(g, y), direct.sub(1, y)))
 
 
 class Relu(UnaryOp):
@@ -254,7 +255,11 @@ class Erf(UnaryOp):
     def kernel(xp: Any, x: Any) -> Any:
         return _erf_series(xp, x)
 
-    derivative = staticmethod(lambda g, x, y: g * exp(-(x * x)) * (2 / math.sqrt(math.pi)))
+    derivative = staticmethod(
+        lambda g, x, y: direct.mul(
+            g, direct.mul(direct.exp(direct.neg(direct.mul(x, x))), 2 / math.sqrt(math.pi))
+        )
+    )
 
 
 def _erf_series(xp: Any, x: Any) -> Any:
@@ -278,26 +283,26 @@ def _erf_series(xp: Any, x: Any) -> Any:
 class Reciprocal(UnaryOp):
     name, saves = "reciprocal", "y"
     kernel = staticmethod(lambda xp, x: 1 / x)
-    derivative = staticmethod(lambda g, x, y: -(g * y * y))
+    derivative = staticmethod(lambda g, x, y: direct.neg(direct.mul(g, direct.mul(y, y))))
 
 
 class Square(UnaryOp):
     name = "square"
     kernel = staticmethod(lambda xp, x: x * x)
-    derivative = staticmethod(lambda g, x, y: g * x * 2)
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, direct.mul(x, 2)))
 
 
 class Neg(UnaryOp):
     name, saves = "neg", ""
     kernel = staticmethod(lambda xp, x: -x)
-    derivative = staticmethod(lambda g, x, y: -g)
+    derivative = staticmethod(lambda g, x, y: direct.neg(g))
 
 
 class _Rounding(UnaryOp):
     """floor, ceil, round, trunc: piecewise constant, so the gradient is zero."""
 
     saves = ""
-    derivative = staticmethod(lambda g, x, y: g * 0)
+    derivative = staticmethod(lambda g, x, y: direct.mul(g, 0))
 
 
 class Floor(_Rounding):
@@ -432,7 +437,7 @@ class Sub(Op):
         ea, eb = ctx.next_edges
         return (
             None if ea is None else unbroadcast(g, sa),
-            None if eb is None else unbroadcast(-g, sb),
+            None if eb is None else unbroadcast(direct.neg(g), sb),
         )
 
 
@@ -443,7 +448,7 @@ class Mul(BinaryOp):
     @staticmethod
     def derivative(ctx: Node, g: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
         na, nb = ctx.needs_input_grad
-        return g * b if na else None, g * a if nb else None
+        return direct.mul(g, b) if na else None, direct.mul(g, a) if nb else None
 
 
 class Div(BinaryOp):
@@ -453,8 +458,8 @@ class Div(BinaryOp):
     @staticmethod
     def derivative(ctx: Node, g: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
         na, nb = ctx.needs_input_grad
-        ga = g / b if na else None
-        gb = -(g * a) / (b * b) if nb else None
+        ga = direct.div(g, b) if na else None
+        gb = direct.neg(direct.div(direct.mul(g, a), direct.mul(b, b))) if nb else None
         return ga, gb
 
 
@@ -465,12 +470,14 @@ class Pow(BinaryOp):
     @staticmethod
     def derivative(ctx: Node, g: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
         na, nb = ctx.needs_input_grad
-        ga = g * b * a ** (b - 1) if na else None
+        ga = direct.mul(direct.mul(g, b), Pow.apply(a, direct.sub(b, 1))) if na else None
         gb = None
         if nb:
             # d/db a**b = a**b log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
-            safe = where(a == 0, ones_like_(a), a)
-            gb = where((a == 0) & (b >= 0), zeros_like_(g), g * a**b * log(safe))
+            zero_base = a == 0
+            safe = direct.where(zero_base, 1, a)
+            gb = direct.mul(direct.mul(g, Pow.apply(a, b)), direct.log(safe))
+            gb = direct.where(zero_base & (b >= 0), 0, gb)
         return ga, gb
 
 
@@ -494,8 +501,8 @@ class Minimum(BinaryOp):
 
 def _split_ties(g: Tensor, a_wins: Tensor, tie: Tensor) -> tuple[Tensor, Tensor]:
     """The winner gets the gradient; on a tie each side gets half, as in PyTorch."""
-    wa = a_wins.to(g.dtype) + tie.to(g.dtype) * 0.5
-    return g * wa, g * (1 - wa)
+    wa = direct.add(direct.cast(a_wins, g.dtype), direct.mul(direct.cast(tie, g.dtype), 0.5))
+    return direct.mul(g, wa), direct.mul(g, direct.sub(1, wa))
 
 
 class ScalarOp(Op):
@@ -529,19 +536,21 @@ class MulScalar(ScalarOp):
 class DivScalar(ScalarOp):
     name, saves_input = "div_scalar", False
     kernel = staticmethod(lambda xp, a, s: a / s)
-    derivative = staticmethod(lambda g, a, s: g / s)
+    derivative = staticmethod(lambda g, a, s: direct.div(g, s))
 
 
 class RSubScalar(ScalarOp):
     name, saves_input = "rsub_scalar", False
     kernel = staticmethod(lambda xp, a, s: s - a)
-    derivative = staticmethod(lambda g, a, s: -g)
+    derivative = staticmethod(lambda g, a, s: direct.neg(g))
 
 
 class RDivScalar(ScalarOp):
     name, saves_input = "rdiv_scalar", True
     kernel = staticmethod(lambda xp, a, s: s / a)
-    derivative = staticmethod(lambda g, a, s: -(g * s) / (a * a))
+    derivative = staticmethod(
+        lambda g, a, s: direct.neg(direct.div(direct.mul(g, s), direct.mul(a, a)))
+    )
 
 
 class PowScalar(ScalarOp):
@@ -551,18 +560,23 @@ class PowScalar(ScalarOp):
     @staticmethod
     def derivative(g: Tensor, a: Tensor, s: Any) -> Tensor:
         if s == 0:
-            return g * 0
+            return direct.mul(g, 0)
         if s == 1:
             return g
         if s == 2:
-            return g * a * 2
-        return g * a ** (s - 1) * s
+            return direct.mul(g, direct.mul(a, 2))
+        return direct.mul(g, direct.mul(direct.pow(a, s - 1), s))
 
 
 class RPowScalar(ScalarOp):
     name, saves_input = "rpow_scalar", True
     kernel = staticmethod(lambda xp, a, s: s**a)
-    derivative = staticmethod(lambda g, a, s: g * s**a * math.log(s) if s > 0 else g * 0)
+
+    @staticmethod
+    def derivative(g: Tensor, a: Tensor, s: Any) -> Tensor:
+        if s > 0:
+            return direct.mul(g, direct.mul(RPowScalar.apply(a, s), math.log(s)))
+        return direct.mul(g, 0)
 
 
 def _scalar_fast(x: Any, s: Any) -> bool:
@@ -825,11 +839,10 @@ class Where(Op):
         (c,) = ctx.saved_tensors
         sa, sb = ctx.shapes
         _, na, nb = ctx.needs_input_grad
-        zero = zeros_like_(g)
         return (
             None,
-            unbroadcast(where(c, g, zero), sa) if na else None,
-            unbroadcast(where(c, zero, g), sb) if nb else None,
+            unbroadcast(direct.where(c, g, 0), sa) if na else None,
+            unbroadcast(direct.where(c, 0, g), sb) if nb else None,
         )
 
 
@@ -873,7 +886,7 @@ class Clamp(Op):
             keep = x >= lo
         if hi is not None:
             keep = (x <= hi) if keep is None else keep & (x <= hi)
-        return (g if keep is None else g * keep.to(g.dtype)), None, None
+        return (g if keep is None else direct.mul(g, direct.cast(keep, g.dtype))), None, None
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A001, A002

@@ -15,6 +15,7 @@ from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import Node, Op
 from crossgrad.core.tensor import TensorBase
+from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import (
     cast,
@@ -78,14 +79,14 @@ def _keepdim(g: Tensor, dims: tuple[int, ...], keepdim: bool) -> Tensor:
     if keepdim or not dims:
         return g
     kept = list(g.shape)
-    for d in dims:
-        kept.insert(d, 1)
-    return g.reshape(tuple(kept))  # type: ignore[attr-defined]
+    for dim in dims:
+        kept.insert(dim, 1)
+    return direct.reshape(g, tuple(kept))
 
 
 def _expand_back(g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Tensor:
     """Broadcast a reduced gradient back over the reduced ``dims`` of ``shape``."""
-    return _keepdim(g, dims, keepdim).expand(shape)  # type: ignore[attr-defined]
+    return direct.expand(_keepdim(g, dims, keepdim), shape)
 
 
 def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
