@@ -12,8 +12,14 @@ from crossgrad.core.tensor import TensorBase, make, normalize_dim
 
 if TYPE_CHECKING:
     from crossgrad._tensor import Tensor
+else:
+    # Every tensor is a crossgrad.Tensor (core makes the class crossgrad._tensor registers),
+    # so at run time the ops test against TensorBase: the same test, without importing the
+    # Tensor surface, which imports the ops.
+    Tensor = TensorBase
 
 __all__ = [
+    "Tensor",
     "normalize_dim",
     "expect_tensor",
     "floating",
@@ -26,7 +32,7 @@ __all__ = [
 
 
 def expect_tensor(x: Any, op: str, name: str = "input") -> Tensor:
-    if not isinstance(x, TensorBase):
+    if not isinstance(x, Tensor):
         raise DTypeError(
             f"{op}: {name} must be a Tensor, received {type(x).__name__}",
             hint=f"wrap it first: crossgrad.tensor({name})",
@@ -51,7 +57,7 @@ def floating(x: Any, op: str) -> Tensor:
 
 def as_tensor_like(value: Any, like: Tensor | None, dtype: dtypes.DType | None = None) -> Tensor:
     """A Tensor for ``value`` on ``like``'s backend (Python scalars adopt the backend)."""
-    if isinstance(value, TensorBase):
+    if isinstance(value, Tensor):
         return value if dtype is None else cast(value, dtype)
     backend = like._backend if like is not None else context.backend()
     if dtype is None:

@@ -6,15 +6,12 @@ speed and numerical stability; ``crossgrad.nn.functional`` re-exports them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
 from crossgrad.ops import elementwise as ew
-from crossgrad.ops._util import cast, floating, normalize_dim
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.ops._util import Tensor, cast, floating, normalize_dim
 
 __all__: list[str] = []
 

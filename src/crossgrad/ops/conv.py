@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import Node, Op
-from crossgrad.ops._util import as_tensor_like, cast, expect_tensor, floating
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.ops._util import Tensor, as_tensor_like, cast, expect_tensor, floating
 
 __all__ = [
     "conv1d",

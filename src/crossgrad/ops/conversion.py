@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Function, Node, Op
-from crossgrad.core.tensor import TensorBase, make
-from crossgrad.ops._util import cast
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.core.tensor import make
+from crossgrad.ops._util import Tensor, cast
 
 
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -35,7 +32,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             or (isinstance(a, str) and a in dtypes.BY_NAME)
         ):
             target_dtype = a
-        elif isinstance(a, TensorBase):
+        elif isinstance(a, Tensor):
             target_dtype, target_backend = a.dtype, a._backend
         else:
             target_backend = a

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crossgrad.core import context, dtypes
 from crossgrad.core.errors import BackendNotFoundError, DTypeError
-from crossgrad.core.tensor import TensorBase, make
-from crossgrad.ops._util import shape_arg
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.core.tensor import make
+from crossgrad.ops._util import Tensor, shape_arg
 
 __all__ = [
     "tensor",
@@ -63,7 +60,7 @@ def _infer_dtype(data: Any) -> dtypes.DType | None:
             item = stack.pop()
             if isinstance(item, (list, tuple)):
                 stack.extend(item)
-            elif isinstance(item, TensorBase):
+            elif isinstance(item, Tensor):
                 found = dtypes.promote(found, item.dtype)
             elif isinstance(item, bool):
                 pass
@@ -119,7 +116,7 @@ def as_tensor(data: Any, dtype: Any = None, backend: Any = None) -> Tensor:
     >>> t
     tensor([5., 0.], dtype=crossgrad.float64)
     """
-    if isinstance(data, TensorBase) and dtype is None and backend is None:
+    if isinstance(data, Tensor) and dtype is None and backend is None:
         return data
     return _from_data(data, dtype, backend, False, copy=None)
 
@@ -162,7 +159,7 @@ def _from_data(
     if b is None:
         b = _backend(backend)
     want = None if dtype is None else dtypes.as_dtype(dtype)
-    if isinstance(data, TensorBase):
+    if isinstance(data, Tensor):
         src = data.detach()
         if want is not None:
             src = src.to(want)  # type: ignore[attr-defined]
@@ -179,8 +176,8 @@ def _from_data(
         return _finish(_checked(arr), b, requires_grad)
     if want is None and home is None:
         want = _infer_dtype(data)
-    if isinstance(data, (list, tuple)) and any(isinstance(x, TensorBase) for x in data):
-        data = [x.tolist() if isinstance(x, TensorBase) else x for x in data]
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
     return _finish(_checked(b.asarray(data, want, copy=copy)), b, requires_grad)
 
 

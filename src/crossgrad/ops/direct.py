@@ -12,46 +12,45 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crossgrad.core.gradient_ops import Cast, Expand
-from crossgrad.core.tensor import TensorBase
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops import reduce as rd
 from crossgrad.ops import shape as sh
+from crossgrad.ops._util import Tensor
 
 if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
     from crossgrad.core.dtypes import DType
 
 Operand = Any  # a Tensor or a Python number
 
 
 def add(a: Operand, b: Operand) -> Tensor:
-    if not isinstance(b, TensorBase):
+    if not isinstance(b, Tensor):
         return ew.AddScalar.apply(a, b) if b != 0 else a
-    if not isinstance(a, TensorBase):
+    if not isinstance(a, Tensor):
         return ew.AddScalar.apply(b, a) if a != 0 else b
     return ew.Add.apply(a, b)
 
 
 def sub(a: Operand, b: Operand) -> Tensor:
-    if not isinstance(b, TensorBase):
+    if not isinstance(b, Tensor):
         return ew.AddScalar.apply(a, -b)
-    if not isinstance(a, TensorBase):
+    if not isinstance(a, Tensor):
         return ew.RSubScalar.apply(b, a)
     return ew.Sub.apply(a, b)
 
 
 def mul(a: Operand, b: Operand) -> Tensor:
-    if not isinstance(b, TensorBase):
+    if not isinstance(b, Tensor):
         return ew.MulScalar.apply(a, b)
-    if not isinstance(a, TensorBase):
+    if not isinstance(a, Tensor):
         return ew.MulScalar.apply(b, a)
     return ew.Mul.apply(a, b)
 
 
 def div(a: Operand, b: Operand) -> Tensor:
-    if not isinstance(b, TensorBase):
+    if not isinstance(b, Tensor):
         return ew.DivScalar.apply(a, b)
-    if not isinstance(a, TensorBase):
+    if not isinstance(a, Tensor):
         return ew.RDivScalar.apply(b, a)
     return ew.Div.apply(a, b)
 
@@ -79,10 +78,10 @@ def sqrt(a: Tensor) -> Tensor:
 def where(condition: Tensor, a: Operand, b: Operand) -> Tensor:
     """``a`` where ``condition`` holds, else ``b``; a number becomes a 0-d tensor of the
     other operand's dtype."""
-    like = a if isinstance(a, TensorBase) else b
-    if not isinstance(a, TensorBase):
+    like = a if isinstance(a, Tensor) else b
+    if not isinstance(a, Tensor):
         a = _full_like(like, a)
-    if not isinstance(b, TensorBase):
+    if not isinstance(b, Tensor):
         b = _full_like(like, b)
     return ew.Where.apply(condition, a, b)
 

@@ -7,13 +7,14 @@ they are differentiable again (higher-order gradients).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
-from crossgrad.core.tensor import TensorBase, make
+from crossgrad.core.tensor import make
 from crossgrad.ops import direct
 from crossgrad.ops._util import (
+    Tensor,
     as_tensor_like,
     broadcast_shapes,
     cast,
@@ -21,9 +22,6 @@ from crossgrad.ops._util import (
     floating,
     unbroadcast,
 )
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
 
 __all__ = [
     "exp",
@@ -376,8 +374,8 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's
 
 def _operands(op: str, x: Any, y: Any, float_result: bool = False) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of PyTorch's result dtype, on one backend."""
-    like = x if isinstance(x, TensorBase) else y
-    if not isinstance(like, TensorBase):
+    like = x if isinstance(x, Tensor) else y
+    if not isinstance(like, Tensor):
         raise expect_tensor(like, op)  # type: ignore[misc] - raises
     want = dtypes.result_type(x, y)
     if float_result and want.category != _FLOAT:
@@ -583,9 +581,9 @@ def _scalar_fast(x: Any, s: Any) -> bool:
     """Whether ``x op s`` keeps x's dtype, so the scalar can stay a Python number."""
     kind = type(s)
     if kind is float:
-        return isinstance(x, TensorBase) and _category_of(x._data.dtype) == _FLOAT
+        return isinstance(x, Tensor) and _category_of(x._data.dtype) == _FLOAT
     if kind is int:
-        return isinstance(x, TensorBase) and _category_of(x._data.dtype) >= dtypes.INTEGER
+        return isinstance(x, Tensor) and _category_of(x._data.dtype) >= dtypes.INTEGER
     return False
 
 
@@ -683,7 +681,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001, A002 - PyTorch's na
     if (
         isinstance(input, (int, float))
         and not isinstance(input, bool)
-        and isinstance(exponent, TensorBase)
+        and isinstance(exponent, Tensor)
     ):
         e = floating(exponent, "pow") if isinstance(input, float) else exponent
         return RPowScalar.apply(e, input)
@@ -853,7 +851,7 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
         condition = condition != 0
     a, b = (
         _operands("where", input, other)
-        if isinstance(input, TensorBase) or isinstance(other, TensorBase)
+        if isinstance(input, Tensor) or isinstance(other, Tensor)
         else _operands("where", as_tensor_like(input, condition), other)
     )
     broadcast_shapes("where", condition.shape, a.shape, b.shape)
@@ -896,7 +894,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         raise ValueError(
             "clamp: at least one of min and max must be given\nhint: pass min=, max= or both"
         )
-    if isinstance(min, TensorBase) or isinstance(max, TensorBase):
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
             out = maximum(out, min)

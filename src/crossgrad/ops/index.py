@@ -18,16 +18,17 @@ every order of derivative works.
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import BackendMismatchError, DTypeError, ShapeError
 from crossgrad.core.function import Node, Op, portable_kernel
-from crossgrad.core.tensor import TensorBase, make
+from crossgrad.core.tensor import make
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import (
+    Tensor,
     as_tensor_like,
     broadcast_shapes,
     cast,
@@ -37,9 +38,6 @@ from crossgrad.ops._util import (
 )
 from crossgrad.ops.inplace import inplace
 from crossgrad.ops.shape import _view
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
 
 __all__ = [
     "gather",
@@ -184,7 +182,7 @@ def _list_as_tuple(index: Any) -> bool:
     if type(index) is not list or len(index) >= 32:
         return False
     return any(
-        isinstance(e, (list, tuple, slice, TensorBase, np.ndarray)) or e is None or e is Ellipsis
+        isinstance(e, (list, tuple, slice, Tensor, np.ndarray)) or e is None or e is Ellipsis
         for e in index
     )
 
@@ -200,7 +198,7 @@ def _classify(x: Tensor, item: Any, op: str) -> tuple[str, Any]:
     if isinstance(item, slice):
         return "slice", item
     backend = x._backend
-    if isinstance(item, TensorBase):
+    if isinstance(item, Tensor):
         category = item.dtype.category
         if category == dtypes.FLOATING:
             raise DTypeError(
@@ -511,7 +509,7 @@ def index_put(
 
 
 def _index_tuple(indices: Any) -> tuple[Any, ...]:
-    return (indices,) if isinstance(indices, TensorBase) else tuple(indices)
+    return (indices,) if isinstance(indices, Tensor) else tuple(indices)
 
 
 def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
@@ -613,7 +611,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
 
 
 def _scatter_src(input: Tensor, src: Any, index: Tensor, op: str) -> Tensor:  # noqa: A002
-    if isinstance(src, TensorBase):
+    if isinstance(src, Tensor):
         return cast(_leading_block(src, index.shape), input.dtype)
     return as_tensor_like(src, input, input.dtype)
 
@@ -642,9 +640,9 @@ def scatter(
         )
     dim = normalize_dim(dim, input.ndim, "scatter")
     if input.ndim == 0:
-        src = _as_1d(src) if isinstance(src, TensorBase) else src
+        src = _as_1d(src) if isinstance(src, Tensor) else src
         return scatter(_as_1d(input), dim, _as_1d(index), src).reshape(())  # type: ignore
-    _check_index_shape("scatter", input, dim, index, src if isinstance(src, TensorBase) else None)
+    _check_index_shape("scatter", input, dim, index, src if isinstance(src, Tensor) else None)
     key = _along_dim_key(input, dim, index, "scatter")
     return IndexPut.apply(input, _scatter_src(input, src, index, "scatter"), key)
 
@@ -737,7 +735,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
     index = _index_tensor(index, "index_fill")
     dim = normalize_dim(dim, max(input.ndim, 1), "index_fill")
     key, shape = _select_key(_as_1d(input), dim, index, "index_fill")
-    if isinstance(value, TensorBase) and value.ndim != 0:
+    if isinstance(value, Tensor) and value.ndim != 0:
         raise ShapeError(
             f"index_fill: value must be a number or a 0-d tensor, received "
             f"value.shape={value.shape}",
@@ -807,7 +805,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:  # noqa: A00
             f"mask.shape={mask.shape}, input.shape={input.shape}",
             hint="the mask may have fewer or size-1 dims, never larger ones",
         )
-    if isinstance(value, TensorBase) and value.ndim != 0:
+    if isinstance(value, Tensor) and value.ndim != 0:
         raise ShapeError(
             f"masked_fill: value must be a number or a 0-d tensor, received "
             f"value.shape={value.shape}",

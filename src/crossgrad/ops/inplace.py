@@ -8,15 +8,12 @@ saved tensors that were modified.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crossgrad.core import dtypes, grad_mode
-from crossgrad.core.tensor import TensorBase, make
+from crossgrad.core.tensor import make
 from crossgrad.ops import elementwise as ew
-from crossgrad.ops._util import cast, expect_tensor
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.ops._util import Tensor, cast, expect_tensor
 
 
 def inplace(self: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tensor:
@@ -36,7 +33,7 @@ def _update(self: Tensor, op: str, how: str, other: Any, alpha: Any = 1) -> Tens
     Returns None when the general path (out-of-place op, then rebind) is needed.
     """
     recording = grad_mode.state.enabled
-    if isinstance(other, TensorBase):
+    if isinstance(other, Tensor):
         if (
             other._backend is not self._backend
             or other.dtype is not self.dtype
@@ -109,7 +106,7 @@ def zero_(self: Tensor) -> Tensor:
 
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Fill with ``value`` in place (a number, or a one-element tensor it is differentiable in)."""
-    if isinstance(value, TensorBase):
+    if isinstance(value, Tensor):
         return inplace(
             self, "fill_", lambda a: cast(value.reshape(()).expand(self.shape), self.dtype)
         )

@@ -8,17 +8,14 @@ normalised equation (kernel ``einsum``). Both backward passes are the same ops a
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import Node, Op
-from crossgrad.ops._util import broadcast_shapes, cast, expect_tensor, unbroadcast
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.ops._util import Tensor, broadcast_shapes, cast, expect_tensor, unbroadcast
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "einsum"]
 

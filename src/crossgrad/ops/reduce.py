@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import Node, Op
-from crossgrad.core.tensor import TensorBase
 from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import (
+    Tensor,
     cast,
     expect_tensor,
     floating,
@@ -28,9 +28,6 @@ from crossgrad.ops._util import (
 )
 from crossgrad.ops.creation import arange
 from crossgrad.ops.shape import flip, unsqueeze
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
 
 __all__ = [
     "sum",
@@ -378,7 +375,7 @@ def _put_along_dim(
 
 
 def _max_or_min(op: str, input: Tensor, dim: Any, keepdim: bool) -> Any:  # noqa: A002
-    if isinstance(dim, TensorBase):  # max(a, b): PyTorch's elementwise overload
+    if isinstance(dim, Tensor):  # max(a, b): PyTorch's elementwise overload
         return ew.maximum(input, dim) if op == "max" else ew.minimum(input, dim)
     input = expect_tensor(input, op)
     whole, along, result = (Amax, MaxDim, MaxResult) if op == "max" else (Amin, MinDim, MinResult)

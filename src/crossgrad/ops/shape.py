@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import ShapeError
 from crossgrad.core.function import Node, Op
 from crossgrad.core.gradient_ops import Expand
-from crossgrad.core.tensor import TensorBase
-from crossgrad.ops._util import cast, expect_tensor, normalize_dim, normalize_dims, shape_arg
-
-if TYPE_CHECKING:
-    from crossgrad._tensor import Tensor
+from crossgrad.ops._util import (
+    Tensor,
+    cast,
+    expect_tensor,
+    normalize_dim,
+    normalize_dims,
+    shape_arg,
+)
 
 __all__ = [
     "reshape",
@@ -380,7 +383,7 @@ class Split(Op):
 
 
 def _tensors(op: str, tensors: Sequence[Tensor]) -> list[Tensor]:
-    if isinstance(tensors, TensorBase):
+    if isinstance(tensors, Tensor):
         raise ShapeError(
             f"{op}: expected a sequence of tensors, received one Tensor",
             hint=f"wrap it in a list: {op}([t, ...])",
