@@ -453,7 +453,7 @@ class Module:
             else:
                 with no_grad():
                     p.grad.detach_()
-                    p.grad.zero_()  # type: ignore[attr-defined]
+                    p.grad.zero_()
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every descendant, then on this module (e.g. custom init)."""

@@ -107,7 +107,7 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(t[index] for t in self.tensors)  # type: ignore[index]
+        return tuple(t[index] for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
@@ -235,9 +235,9 @@ class DataLoader:
         if self.collate_fn is None and _plain_tensor_dataset(self.dataset):
             if not self.shuffle:  # consecutive rows: a slice is a view, not a gather
                 rows = slice(int(indices[0]), int(indices[-1]) + 1)
-                return tuple(t[rows] for t in self.dataset.tensors)  # type: ignore[index]
+                return tuple(t[rows] for t in self.dataset.tensors)
             return tuple(
-                t[as_tensor(indices, backend=t.backend)]  # type: ignore[index]
+                t[as_tensor(indices, backend=t.backend)]
                 for t in self.dataset.tensors
             )
         samples = [self.dataset[int(i)] for i in indices]

@@ -138,7 +138,7 @@ class ModuleList(Module):
         values.insert(index, module)
         self._modules.clear()
         for i, m in enumerate(values):
-            self.add_module(str(i), m)  # type: ignore[arg-type]
+            self.add_module(str(i), m)
 
 
 class ModuleDict(Module):
