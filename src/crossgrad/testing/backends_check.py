@@ -469,12 +469,12 @@ def _compare_run(
         if order < level:
             break
         label = "grad" if level == 1 else "grad2"
-        for i, grad, expected in zip(differentiable, mine, theirs):
+        for i, actual, expected in zip(differentiable, mine, theirs):
             rows.append(
                 _compare(
                     name,
                     f"{label} input {i}",
-                    grad,
+                    actual,
                     expected,
                     prepared[i].array,
                     run.device,
