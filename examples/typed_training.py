@@ -99,7 +99,7 @@ print(f"test accuracy {test_accuracy:.1%}")
 
 # The most confident prediction per sample: max along a dim gives values and indices.
 with crossgrad.no_grad():
-    probabilities = model(x_test).softmax(dim=1)
+    probabilities: Tensor = model(x_test).softmax(dim=1)
 confidence, predicted = probabilities.max(dim=1)
 wrong = predicted != y_test
 print(f"mean confidence {confidence.mean().item():.3f}, {int(wrong.sum().item())} test errors")
