@@ -50,3 +50,10 @@ def test_lstm_sequence_learns_the_sign_of_the_sum(backend):
 def test_cnn_adam_finds_the_quadrant(backend):
     out = _run_example("cnn_adam.py", backend)
     assert _number(r"test accuracy ([\d.]+)%", out) > 90.0
+
+
+def test_typed_training_example_learns_the_blobs_and_restores_the_model(backend):
+    out = _run_example("typed_training.py", backend)
+    accuracy = _number(r"\ntest accuracy ([\d.]+)%", out)
+    assert accuracy > 90.0
+    assert _number(r"restored model test accuracy ([\d.]+)%", out) == accuracy

@@ -71,9 +71,9 @@ def _registered(record: PluginRecord) -> list[tuple[str, str]]:
         namespaces = sorted({op.partition(".")[0] for op in record.ops})
         found.append(("ops", f"{len(record.ops)} built-in ({', '.join(namespaces)})"))
     else:
-        ops = registry.loaded().ops
+        specs = registry.loaded().ops
         for op in record.ops:
-            summary = ops[op][0].summary if op in ops else ""
+            summary = specs[op][0].summary if op in specs else ""
             found.append((f"op {op}", summary) if summary else ("op", op))
     if record.backends:
         found.append(("backends", ", ".join(record.backends)))
@@ -82,8 +82,8 @@ def _registered(record: PluginRecord) -> list[tuple[str, str]]:
         for name in names:
             backend, _, op = name.partition(":")
             by_backend.setdefault(backend, []).append(op)
-        for backend, ops in by_backend.items():
-            found.append((f"{label} on {backend}", ", ".join(ops)))
+        for backend, backend_ops in by_backend.items():
+            found.append((f"{label} on {backend}", ", ".join(backend_ops)))
     found += [("conflict", c) for c in record.conflicts]
     return found
 

@@ -113,7 +113,7 @@ def _floating(tensor: Any, op: str) -> Tensor:
 
 def _write(tensor: Tensor, values: Tensor) -> Tensor:
     with no_grad():
-        tensor.copy_(values)  # type: ignore[attr-defined]
+        tensor.copy_(values)
     return tensor
 
 
@@ -146,7 +146,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     with no_grad():
-        tensor.fill_(val)  # type: ignore[attr-defined]
+        tensor.fill_(val)
     return tensor
 
 
@@ -167,7 +167,8 @@ def eye_(tensor: Tensor) -> Tensor:
         )
     from crossgrad.ops.creation import eye
 
-    return _write(tensor, eye(*tensor.shape, dtype=tensor.dtype, backend=tensor.backend))
+    rows, cols = tensor.shape
+    return _write(tensor, eye(rows, cols, dtype=tensor.dtype, backend=tensor.backend))
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0) -> Tensor:
@@ -222,8 +223,8 @@ def trunc_normal_(
     with no_grad():
         x = _randn(tensor) * std + mean
         for _ in range(100):
-            outside = (x < a) | (x > b)  # type: ignore[operator]
-            if not bool(outside.any()):  # type: ignore[attr-defined]
+            outside = (x < a) | (x > b)
+            if not bool(outside.any()):
                 break
             x = ew.where(outside, _randn(tensor) * std + mean, x)
         x = ew.clamp(x, a, b)
@@ -255,4 +256,4 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     q = Tensor._make(q * signs[None, :], flat._backend)
     if rows < cols:
         q = q.T
-    return _write(tensor, (q * gain).reshape(tensor.shape))  # type: ignore[attr-defined]
+    return _write(tensor, (q * gain).reshape(tensor.shape))

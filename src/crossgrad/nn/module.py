@@ -11,8 +11,8 @@ identity, so an optimizer built before the move still holds the module's paramet
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
@@ -21,6 +21,9 @@ from crossgrad.core.grad_mode import no_grad
 from crossgrad.nn.parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle", "IncompatibleKeys"]
+
+# The methods that return the module itself keep a subclass's type, as PyTorch's do.
+_M = TypeVar("_M", bound="Module")
 
 
 class IncompatibleKeys(NamedTuple):
@@ -349,7 +352,7 @@ class Module:
                 if b is not None and name not in module._non_persistent_buffers:
                     yield dot + name, b
 
-    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Any]:
+    def state_dict(self, *, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Return every parameter and persistent buffer by dotted name, detached.
 
         The tensors share memory with the module's (as in PyTorch): clone them to keep a
@@ -359,7 +362,9 @@ class Module:
             (prefix + k, t if keep_vars else t.detach()) for k, t in self._state_items()
         )
 
-    def load_state_dict(self, state_dict: Any, strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True
+    ) -> IncompatibleKeys:
         """Copy ``state_dict``'s values into this module's parameters and buffers in place.
 
         Every key, shape and dtype is checked first; if anything is wrong, nothing changes
@@ -426,7 +431,7 @@ class Module:
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ modes and grads
-    def train(self, mode: bool = True) -> Module:
+    def train(self: _M, mode: bool = True) -> _M:
         """Set training mode on this module and every descendant; returns self."""
         if not isinstance(mode, bool):
             raise TypeError(f"train: mode must be a bool, received {mode!r}")
@@ -434,11 +439,11 @@ class Module:
             object.__setattr__(m, "training", mode)
         return self
 
-    def eval(self) -> Module:
+    def eval(self: _M) -> _M:
         """Set evaluation mode (``train(False)``); returns self."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> Module:
+    def requires_grad_(self: _M, requires_grad: bool = True) -> _M:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -453,9 +458,9 @@ class Module:
             else:
                 with no_grad():
                     p.grad.detach_()
-                    p.grad.zero_()  # type: ignore[attr-defined]
+                    p.grad.zero_()
 
-    def apply(self, fn: Callable[[Module], Any]) -> Module:
+    def apply(self: _M, fn: Callable[[Module], Any]) -> _M:
         """Call ``fn`` on every descendant, then on this module (e.g. custom init)."""
         for child in self.children():
             child.apply(fn)
@@ -463,7 +468,7 @@ class Module:
         return self
 
     # ------------------------------------------------------------------ conversion
-    def to(self, *args: Any, **kwargs: Any) -> Module:
+    def to(self: _M, *args: Any, **kwargs: Any) -> _M:
         """Move every parameter and buffer to a backend and/or floating dtype, in place.
 
         ``model.to("jax")``, ``model.to(crossgrad.float64)``, ``model.to("jax", "float64")``.
@@ -474,10 +479,10 @@ class Module:
             _rebind_converted(t, backend, dtype)
         return self
 
-    def float(self) -> Module:  # noqa: A003
+    def float(self: _M) -> _M:  # noqa: A003
         return self.to(dtypes.float32)
 
-    def double(self) -> Module:
+    def double(self: _M) -> _M:
         return self.to(dtypes.float64)
 
     # ------------------------------------------------------------------ hooks

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from crossgrad.ops.creation import full_like
-from crossgrad.optim.optimizer import Optimizer, check_range
+from crossgrad.optim.optimizer import Optimizer, ParamsT, check_range
 
 
 class Adagrad(Optimizer):
@@ -26,7 +25,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: ParamsT,
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,

@@ -11,7 +11,7 @@ import math
 import types
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, SupportsFloat
 
 from crossgrad.optim.optimizer import Optimizer
 
@@ -351,19 +351,19 @@ class OneCycleLR(LRScheduler):
         last_epoch: int = -1,
     ) -> None:
         _check_optimizer("OneCycleLR", optimizer)
-        if total_steps is None and (epochs is None or steps_per_epoch is None):
-            raise ValueError(
-                "OneCycleLR: pass total_steps, or both epochs and steps_per_epoch"
-                "\nhint: total_steps = epochs * len(train_loader)"
-            )
         if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError(
+                    "OneCycleLR: pass total_steps, or both epochs and steps_per_epoch"
+                    "\nhint: total_steps = epochs * len(train_loader)"
+                )
             for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
                 if not isinstance(value, int) or value <= 0:
                     raise ValueError(
                         f"OneCycleLR: {name} must be a positive int, received "
                         f"{name}={value!r}\nhint: pass e.g. {name}=10"
                     )
-            total_steps = epochs * steps_per_epoch  # type: ignore[operator]
+            total_steps = epochs * steps_per_epoch
         if not isinstance(total_steps, int) or total_steps <= 0:
             raise ValueError(
                 f"OneCycleLR: total_steps must be a positive int, received "
@@ -512,7 +512,8 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self) -> bool:
         return self.cooldown_counter > 0
 
-    def step(self, metrics: Any) -> None:  # type: ignore[override]
+    # Takes the metric, unlike LRScheduler.step(), as PyTorch's ReduceLROnPlateau does.
+    def step(self, metrics: SupportsFloat) -> None:  # type: ignore[override]
         """Record this epoch's metric (a number or one-element tensor) and maybe reduce."""
         current = float(metrics)
         self.last_epoch += 1

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from crossgrad.ops.creation import zeros_like
-from crossgrad.optim.optimizer import Optimizer, check_betas, check_range
+from crossgrad.optim.optimizer import Optimizer, ParamsT, check_betas, check_range
 
 
 class NAdam(Optimizer):
@@ -29,7 +28,7 @@ class NAdam(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: ParamsT,
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,

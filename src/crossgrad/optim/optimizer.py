@@ -6,22 +6,28 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from crossgrad._tensor import Tensor
 from crossgrad.core.errors import DTypeError
 from crossgrad.core.grad_mode import no_grad
+
+#: What optimizers accept as ``params``: tensors, or parameter groups (dicts with a
+#: ``"params"`` entry and their own hyper-parameters), as PyTorch's ``ParamsT``.
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+_Loss = TypeVar("_Loss")
 
 
 class Optimizer:
     """Base class of optimizers, as PyTorch's: ``params`` is an iterable of tensors or of
     dicts (parameter groups with their own hyper-parameters)."""
 
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
-        groups = list(params)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(
                 f"{type(self).__name__}: got an empty parameter list\n"
@@ -71,7 +77,13 @@ class Optimizer:
                     with no_grad():
                         p.grad.zero_()
 
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+    @overload
+    def step(self, closure: None = None) -> None: ...
+
+    @overload
+    def step(self, closure: Callable[[], _Loss]) -> _Loss: ...
+
+    def step(self, closure: Callable[[], _Loss] | None = None) -> _Loss | None:
         """Update the parameters once; ``closure`` re-evaluates the loss when given."""
         loss = None
         if closure is not None:
@@ -91,9 +103,11 @@ class Optimizer:
     def _gradient(p: Tensor, group: dict[str, Any]) -> Tensor:
         """The gradient an update follows: negated with ``maximize``, plus L2 weight decay
         (``weight_decay * p``) when the group has one."""
-        g = -p.grad if group["maximize"] else p.grad  # type: ignore[operator]
+        grad = p.grad
+        assert grad is not None  # every update skips the parameters without a gradient
+        g = -grad if group["maximize"] else grad
         weight_decay = group["weight_decay"]
-        return g + p * weight_decay if weight_decay else g  # type: ignore[return-value]
+        return g + p * weight_decay if weight_decay else g
 
     def state_dict(self) -> dict[str, Any]:
         """Return the optimizer's state as PyTorch lays it out.

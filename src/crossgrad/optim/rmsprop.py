@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from crossgrad.ops.creation import zeros_like
-from crossgrad.optim.optimizer import Optimizer, check_range
+from crossgrad.optim.optimizer import Optimizer, ParamsT, check_range
 
 
 class RMSprop(Optimizer):
@@ -27,7 +26,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: ParamsT,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from crossgrad.optim.optimizer import Optimizer
+from crossgrad.optim.optimizer import Optimizer, ParamsT
 
 
 class SGD(Optimizer):
@@ -25,7 +24,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
-        params: Iterable[Any],
+        params: ParamsT,
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,

@@ -253,7 +253,7 @@ def _run(
         leaves = [a for a, p in zip(args, prepared) if p.differentiable]
         outputs = as_outputs(fn(*args), "check_backends")
         device = outputs[0].device if outputs else "cpu"
-        result = _Run([to_numpy(o) for o in outputs], [], [], device)  # type: ignore[misc]
+        result = _Run([np.asarray(o.detach().numpy()) for o in outputs], [], [], device)
         if order == 0 or not leaves:
             return result
         # Drawn from the output shapes with a fixed seed: the same weights on every backend.
@@ -304,14 +304,12 @@ def _compare(
 ) -> Row:
     """Compare one quantity with the reference; ``like`` gives the zeros an absent gradient
     stands for."""
-    if actual is None and expected is None:
-        return Row(backend, quantity, "ok", note="no gradient reaches this input")
-    if actual is None or expected is None:
-        shape = (expected if actual is None else actual).shape  # type: ignore[union-attr]
-        dtype = like.dtype if like is not None else np.float64
-        zero = np.zeros(shape, dtype)
-        actual = zero if actual is None else actual
-        expected = zero.astype(np.float64) if expected is None else expected
+    if actual is None:
+        if expected is None:
+            return Row(backend, quantity, "ok", note="no gradient reaches this input")
+        actual = np.zeros(expected.shape, like.dtype if like is not None else np.float64)
+    elif expected is None:
+        expected = np.zeros(actual.shape, np.float64)
     dtype = actual.dtype.name
     d_rtol, d_atol = default_tolerances(dtype, device)
     r = d_rtol if rtol is None else rtol
@@ -425,7 +423,7 @@ def check_backends(
     prepared = prepare_inputs(inputs, constants)
     differentiable = [i for i, p in enumerate(prepared) if p.differentiable]
     weights2 = random_weights(
-        [prepared[i].array.shape for i in differentiable],  # type: ignore
+        [p.array.shape for p in prepared if p.differentiable and p.array is not None],
         np.random.default_rng(_SEED + 1),
     )
     reference = _run(fn, prepared, REFERENCE_BACKEND, order, weights2, True)
@@ -471,10 +469,17 @@ def _compare_run(
         if order < level:
             break
         label = "grad" if level == 1 else "grad2"
-        for i, a, e in zip(differentiable, mine, theirs):
+        for i, actual, expected in zip(differentiable, mine, theirs):
             rows.append(
                 _compare(
-                    name, f"{label} input {i}", a, e, prepared[i].array, run.device, rtol, atol
+                    name,
+                    f"{label} input {i}",
+                    actual,
+                    expected,
+                    prepared[i].array,
+                    run.device,
+                    rtol,
+                    atol,
                 )
             )
     return rows

@@ -107,6 +107,7 @@ class CaseResult:
         }
         for name in CHECKED:
             m = self.measurements().get(name)
+            state: str | None
             if m is not None:
                 state = "passed" if m.passed else "failed"
             else:

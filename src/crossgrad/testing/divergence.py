@@ -12,11 +12,13 @@ is the first op that is wrong, not the first op where an earlier error grew past
 
 from __future__ import annotations
 
+import functools
 import linecache
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -182,9 +184,9 @@ def _short_path(path: str) -> str:
 
 
 def _user_source() -> SourceLine:
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     if frame is None:
         return SourceLine("<unknown>", 0, "")
     file, line = frame.f_code.co_filename, frame.f_lineno
@@ -246,7 +248,7 @@ class _Trace:
         self.keys[id(t)] = key
         self.alive.append(t)
         if t.requires_grad:
-            t.register_hook(lambda g, key=key: self._on_grad(key, g))
+            t.register_hook(functools.partial(self._on_grad, key))
 
     def _follow_forward(self, info: OpInfo, outs: Sequence[Any]) -> None:
         lead = self.lead
@@ -332,6 +334,7 @@ class _Trace:
         ops: tuple[OpInfo, ...] = (),
     ) -> Divergence | None:
         if mine.shape != expected.shape or mine.dtype != expected.dtype:
+            assert self.lead is not None  # comparing needs a lead trace
             return Divergence(
                 kind,
                 op,
@@ -340,7 +343,7 @@ class _Trace:
                 mine.dtype.name,
                 ops=ops,
                 detail=f"{self.backend} gives shape {mine.shape} "
-                f"{mine.dtype.name}, {self.lead.backend} "  # type: ignore
+                f"{mine.dtype.name}, {self.lead.backend} "
                 f"gives shape {expected.shape} {expected.dtype.name}",
             )
         d_rtol, d_atol = default_tolerances(mine.dtype.name, "cpu")

@@ -154,7 +154,7 @@ def _can_lay_out(shape: tuple[int, ...], layout: str) -> bool:
 def _noncontiguous(a: np.ndarray, layout: str) -> Tensor:
     if layout == "transposed":
         swapped = np.ascontiguousarray(np.swapaxes(a, -1, -2))
-        return tensor(swapped).transpose(-1, -2)  # type: ignore[attr-defined]
+        return tensor(swapped).transpose(-1, -2)
     big = np.zeros(tuple(2 * n for n in a.shape), dtype=a.dtype)
     view = big[tuple(slice(None, None, 2) for _ in a.shape)]
     view[...] = a

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, TypeGuard, TypeVar, overload
 
 import numpy as np
 
@@ -30,6 +30,11 @@ __all__ = [
 ]
 
 _default_rng = np.random.default_rng()
+
+_T = TypeVar("_T")
+_T_co = TypeVar("_T_co", covariant=True)
+#: What a DataLoader yields per batch (the collate function's result).
+_Batch = TypeVar("_Batch")
 
 
 def seed(value: int) -> None:
@@ -57,20 +62,21 @@ def _rng(generator: np.random.Generator | int | None) -> np.random.Generator:
     )
 
 
-class Dataset:
+class Dataset(Generic[_T_co]):
     """A map-style dataset: ``dataset[i]`` for ``i`` in ``range(len(dataset))``.
 
-    Subclasses define ``__getitem__`` and ``__len__``.
+    Subclasses define ``__getitem__`` and ``__len__``; ``Dataset[T]`` is one whose samples
+    are ``T``s.
     """
 
-    def __getitem__(self, index: int) -> Any:
+    def __getitem__(self, index: int) -> _T_co:
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
 
 
-class TensorDataset(Dataset):
+class TensorDataset(Dataset[tuple[Tensor, ...]]):
     """Samples are tuples of the tensors' rows: ``dataset[i] == (t[i] for t in tensors)``.
 
     >>> import crossgrad
@@ -107,20 +113,20 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(t[index] for t in self.tensors)  # type: ignore[index]
+        return tuple(t[index] for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
 
 
-class Subset(Dataset):
+class Subset(Dataset[_T_co]):
     """The samples of ``dataset`` at ``indices``, in that order."""
 
-    def __init__(self, dataset: Any, indices: Sequence[int]) -> None:
+    def __init__(self, dataset: Dataset[_T_co] | Sequence[_T_co], indices: Sequence[int]) -> None:
         self.dataset = dataset
         self.indices = list(indices)
 
-    def __getitem__(self, index: int) -> Any:
+    def __getitem__(self, index: int) -> _T_co:
         return self.dataset[self.indices[index]]
 
     def __len__(self) -> int:
@@ -177,7 +183,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
     )
 
 
-class DataLoader:
+class DataLoader(Generic[_Batch]):
     """Iterate over a dataset in batches, optionally shuffled.
 
     Each pass shuffles anew when ``shuffle=True``, drawing from ``generator`` (an int seed
@@ -194,9 +200,46 @@ class DataLoader:
     [0, 1, 2, 3, 4]
     """
 
+    # What the batches are, for type checkers: the default collate stacks the tensors of
+    # a dataset of tensor tuples (a TensorDataset) into a tuple of tensors; a collate_fn's
+    # result is a batch.
+    @overload
+    def __init__(
+        self: DataLoader[tuple[Tensor, ...]],
+        dataset: Dataset[tuple[Tensor, ...]],
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        collate_fn: None = None,
+        generator: np.random.Generator | int | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self: DataLoader[Any],
+        dataset: Dataset[Any] | Sequence[Any],
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        collate_fn: None = None,
+        generator: np.random.Generator | int | None = None,
+    ) -> None: ...
+
+    @overload
     def __init__(
         self,
-        dataset: Any,
+        dataset: Dataset[Any] | Sequence[Any],
+        batch_size: int = 1,
+        shuffle: bool = False,
+        drop_last: bool = False,
+        *,
+        collate_fn: Callable[[list[Any]], _Batch],
+        generator: np.random.Generator | int | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        dataset: Dataset[Any] | Sequence[Any],
         batch_size: int = 1,
         shuffle: bool = False,
         drop_last: bool = False,
@@ -226,7 +269,7 @@ class DataLoader:
         rng = self._generator if self._generator is not None else _default_rng
         return rng.permutation(n)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[_Batch]:
         order = self._order()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             yield self._batch(order[start : start + self.batch_size])
@@ -235,16 +278,13 @@ class DataLoader:
         if self.collate_fn is None and _plain_tensor_dataset(self.dataset):
             if not self.shuffle:  # consecutive rows: a slice is a view, not a gather
                 rows = slice(int(indices[0]), int(indices[-1]) + 1)
-                return tuple(t[rows] for t in self.dataset.tensors)  # type: ignore[index]
-            return tuple(
-                t[as_tensor(indices, backend=t.backend)]  # type: ignore[index]
-                for t in self.dataset.tensors
-            )
+                return tuple(t[rows] for t in self.dataset.tensors)
+            return tuple(t[as_tensor(indices, backend=t.backend)] for t in self.dataset.tensors)
         samples = [self.dataset[int(i)] for i in indices]
         return (self.collate_fn or default_collate)(samples)
 
 
-def _plain_tensor_dataset(dataset: Any) -> bool:
+def _plain_tensor_dataset(dataset: object) -> TypeGuard[TensorDataset]:
     """Whether ``dataset`` is a TensorDataset whose samples are its tensors' rows."""
     return (
         isinstance(dataset, TensorDataset)
@@ -253,8 +293,10 @@ def _plain_tensor_dataset(dataset: Any) -> bool:
 
 
 def random_split(
-    dataset: Any, lengths: Sequence[int | float], generator: np.random.Generator | int | None = None
-) -> list[Subset]:
+    dataset: Dataset[_T] | Sequence[_T],
+    lengths: Sequence[int | float],
+    generator: np.random.Generator | int | None = None,
+) -> list[Subset[_T]]:
     """Split ``dataset`` into disjoint random subsets of the given lengths.
 
     ``lengths`` are sample counts summing to ``len(dataset)``, or fractions summing to 1;
@@ -268,7 +310,8 @@ def random_split(
     n = len(dataset)
     counts = _split_counts(n, list(lengths))
     order = _rng(generator).permutation(n).tolist()
-    subsets, offset = [], 0
+    subsets: list[Subset[_T]] = []
+    offset = 0
     for count in counts:
         subsets.append(Subset(dataset, order[offset : offset + count]))
         offset += count

@@ -5,11 +5,17 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, overload
 
 from crossgrad.nn.module import Module
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
+
+def _entries(container: Module) -> dict[str, Module]:
+    """The container's modules by key: its own methods add only Modules, although
+    ``Module._modules`` admits None (a declared but absent child)."""
+    return container._modules  # type: ignore[return-value]  # see the docstring
 
 
 def _index(op: str, idx: Any, length: int) -> int:
@@ -34,6 +40,12 @@ class Sequential(Module):
     ((2, 3), 2)
     """
 
+    @overload
+    def __init__(self, *args: Module) -> None: ...
+
+    @overload
+    def __init__(self, arg: Mapping[str, Module], /) -> None: ...
+
     def __init__(self, *args: Any) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], Mapping):
@@ -44,12 +56,18 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:  # noqa: A002
-        for module in self._modules.values():
-            input = module(input)  # type: ignore[misc]
+        for module in self:
+            input = module(input)
         return input
 
-    def __getitem__(self, idx: int | slice) -> Any:
-        items = list(self._modules.items())
+    @overload
+    def __getitem__(self, idx: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, idx: slice) -> Sequential: ...
+
+    def __getitem__(self, idx: int | slice) -> Module | Sequential:
+        items = list(_entries(self).items())
         if isinstance(idx, slice):
             return Sequential(OrderedDict(items[idx]))
         return items[_index("Sequential", idx, len(items))][1]
@@ -66,7 +84,7 @@ class Sequential(Module):
         for name in targets:
             del self._modules[name]
         # Renumber so that keys stay 0..n-1, as in PyTorch.
-        items = list(self._modules.values())
+        items = list(_entries(self).values())
         self._modules.clear()
         for i, module in enumerate(items):
             self._modules[str(i)] = module
@@ -75,7 +93,7 @@ class Sequential(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())  # type: ignore[arg-type]
+        return iter(_entries(self).values())
 
     def append(self, module: Module) -> Sequential:
         self.add_module(str(len(self)), module)
@@ -96,17 +114,23 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def __getitem__(self, idx: int | slice) -> Any:
-        values = list(self._modules.values())
+    @overload
+    def __getitem__(self, idx: int) -> Module: ...
+
+    @overload
+    def __getitem__(self, idx: slice) -> ModuleList: ...
+
+    def __getitem__(self, idx: int | slice) -> Module | ModuleList:
+        values = list(_entries(self).values())
         if isinstance(idx, slice):
-            return ModuleList(values[idx])  # type: ignore[arg-type]
+            return ModuleList(values[idx])
         return values[_index("ModuleList", idx, len(values))]
 
     def __setitem__(self, idx: int, module: Module) -> None:
         self.add_module(str(_index("ModuleList", idx, len(self))), module)
 
     def __delitem__(self, idx: int | slice) -> None:
-        values = list(self._modules.values())
+        values = list(_entries(self).values())
         if isinstance(idx, slice):
             del values[idx]
         else:
@@ -119,7 +143,7 @@ class ModuleList(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())  # type: ignore[arg-type]
+        return iter(_entries(self).values())
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
@@ -134,11 +158,11 @@ class ModuleList(Module):
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        values = list(self._modules.values())
+        values = list(_entries(self).values())
         values.insert(index, module)
         self._modules.clear()
         for i, m in enumerate(values):
-            self.add_module(str(i), m)  # type: ignore[arg-type]
+            self.add_module(str(i), m)
 
 
 class ModuleDict(Module):
@@ -158,7 +182,7 @@ class ModuleDict(Module):
             self.update(modules)
 
     def __getitem__(self, key: str) -> Module:
-        return self._modules[key]  # type: ignore[return-value]
+        return _entries(self)[key]
 
     def __setitem__(self, key: str, module: Module) -> None:
         self.add_module(key, module)
@@ -179,13 +203,13 @@ class ModuleDict(Module):
         return self._modules.keys()
 
     def values(self) -> Iterable[Module]:
-        return self._modules.values()  # type: ignore[return-value]
+        return _entries(self).values()
 
     def items(self) -> Iterable[tuple[str, Module]]:
-        return self._modules.items()  # type: ignore[return-value]
+        return _entries(self).items()
 
     def pop(self, key: str) -> Module:
-        return self._modules.pop(key)  # type: ignore[return-value]
+        return _entries(self).pop(key)
 
     def clear(self) -> None:
         self._modules.clear()

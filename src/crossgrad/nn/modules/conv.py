@@ -238,6 +238,11 @@ class ConvTranspose2d(_ConvNd):
         )
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
+        if isinstance(self.padding, str):
+            raise ValueError(
+                f"ConvTranspose2d: padding must be an int or a tuple of ints, received "
+                f"padding={self.padding!r}\nhint: pass e.g. padding=1"
+            )
         return F.conv_transpose2d(
             input,
             self.weight,

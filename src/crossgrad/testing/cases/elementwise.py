@@ -167,10 +167,9 @@ INTEGER = [
     OpCase("maximum-int", cg.maximum, np.maximum, [INT, INT]),
 ]
 
-# Comparisons and logic give bool results: no gradients to check.
-NOGRAD = {"grad": False}
+# Comparisons and logic give bool results: no gradients to check (grad=False).
 COMPARE = [
-    OpCase(name, getattr(cg, name), getattr(np, ref), [X, X], **NOGRAD)
+    OpCase(name, getattr(cg, name), getattr(np, ref), [X, X], grad=False)
     for name, ref in [
         ("eq", "equal"),
         ("ne", "not_equal"),
@@ -180,10 +179,10 @@ COMPARE = [
         ("ge", "greater_equal"),
     ]
 ] + [
-    OpCase("eq-ties", cg.eq, np.equal, [TIE_A, TIE_B], **NOGRAD),
-    OpCase("le-ties", cg.le, np.less_equal, [TIE_A, TIE_B], **NOGRAD),
-    OpCase("gt-scalar", lambda x: x > 0.25, lambda x: x > 0.25, [X], **NOGRAD),
-    OpCase("lt-broadcast", cg.lt, np.less, [Arg((3, 1)), Arg((4,))], **NOGRAD),
+    OpCase("eq-ties", cg.eq, np.equal, [TIE_A, TIE_B], grad=False),
+    OpCase("le-ties", cg.le, np.less_equal, [TIE_A, TIE_B], grad=False),
+    OpCase("gt-scalar", lambda x: x > 0.25, lambda x: x > 0.25, [X], grad=False),
+    OpCase("lt-broadcast", cg.lt, np.less, [Arg((3, 1)), Arg((4,))], grad=False),
     OpCase("eq-int", cg.eq, np.equal, [INT, Arg(S, low=-1, high=2, dtype="int64")]),
     OpCase("logical_and", cg.logical_and, np.logical_and, [BOOL, BOOL]),
     OpCase("logical_or", cg.logical_or, np.logical_or, [BOOL, BOOL]),
@@ -194,7 +193,7 @@ COMPARE = [
         cg.logical_and,
         np.logical_and,
         [np.array([0.0, 1.5, -2.0, 0.0]), np.array([1.0, 0.0, 3.0, 0.0])],
-        **NOGRAD,
+        grad=False,
     ),
     OpCase("logical_not-int", cg.logical_not, np.logical_not, [INT]),
     OpCase("bitwise_and", cg.bitwise_and, np.bitwise_and, [INT, INT]),

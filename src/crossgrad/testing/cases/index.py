@@ -5,6 +5,9 @@ Repeated indices check that gradients accumulate; NumPy references spell out PyT
 meaning where it differs from NumPy's (an int next to an index array).
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 import crossgrad as cg
@@ -38,7 +41,9 @@ def _scatter(x, dim, index, src, add=False):
     return out
 
 
-def _put(index, value_of=lambda v: v):
+def _put(
+    index: Any, value_of: Callable[[Any], Any] = lambda v: v
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
     """A row function for ``y = x.clone(); y[index] = v`` and its NumPy reference."""
 
     def fn(x, v):

@@ -6,6 +6,8 @@ weights and pos_weight are fixed inside the calls (PyTorch does not differentiat
 """
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +32,12 @@ def _log_softmax(x, dim):
 
 
 def _reduce(loss, reduction):
-    return {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction](loss)
+    reducers: dict[str, Callable[[Any], Any]] = {
+        "mean": np.mean,
+        "sum": np.sum,
+        "none": lambda v: v,
+    }
+    return reducers[reduction](loss)
 
 
 def _nll(logp, target, weight=None, ignore_index=-100, reduction="mean", smoothing=0.0):
