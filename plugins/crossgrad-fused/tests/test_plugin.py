@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import crossgrad
-from crossgrad.core.specs import resolve
+from crossgrad.plugins.specs import resolve
 
 import crossgrad_fused.ops
 from crossgrad_fused import plugin

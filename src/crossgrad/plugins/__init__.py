@@ -10,6 +10,6 @@ it to on the first use of a backend or a plugin op, not at ``import crossgrad``.
 
 from crossgrad.backends.base import Backend
 from crossgrad.core.function import Op
-from crossgrad.core.specs import KernelSpec, OpSpec
+from crossgrad.plugins.specs import KernelSpec, OpSpec
 
 __all__ = ["Backend", "KernelSpec", "Op", "OpSpec"]

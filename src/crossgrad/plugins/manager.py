@@ -30,8 +30,8 @@ import pluggy
 
 from crossgrad.backends.base import Backend
 from crossgrad.core.errors import PluginError, PluginWarning
-from crossgrad.core.specs import OP_NAME, KernelSpec, OpSpec
 from crossgrad.plugins import hookspecs
+from crossgrad.plugins.specs import OP_NAME, KernelSpec, LazyKernel, OpSpec
 
 PROJECT = "crossgrad"
 ENTRY_POINT_GROUP = "crossgrad"
@@ -394,8 +394,6 @@ def _claim(
 
 
 def _install(backend: Backend, k: KernelSpec, record: PluginRecord) -> None:
-    from crossgrad.core.specs import LazyKernel
-
     what = f"kernel {k.backend}:{k.op} of plugin {record.name!r} ({record.label})"
     kernel = k.kernel
     if isinstance(kernel, str):

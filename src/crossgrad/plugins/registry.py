@@ -13,8 +13,8 @@ from crossgrad.backends.base import Backend
 from crossgrad.core import context
 from crossgrad.core.errors import BackendNotFoundError, OpNotFoundError
 from crossgrad.core.function import Function
-from crossgrad.core.specs import OpSpec, resolve
 from crossgrad.plugins import manager
+from crossgrad.plugins.specs import OpSpec, resolve
 
 _loaded: manager.Loaded | None = None
 _default: Backend | None = None
