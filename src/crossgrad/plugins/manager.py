@@ -28,6 +28,7 @@ from typing import Any
 
 import pluggy
 
+from crossgrad.backends import BUILTIN_MODULES
 from crossgrad.backends.base import Backend
 from crossgrad.core.errors import PluginError, PluginWarning
 from crossgrad.plugins import hookspecs
@@ -35,12 +36,7 @@ from crossgrad.plugins.specs import OP_NAME, KernelSpec, LazyKernel, OpSpec
 
 PROJECT = "crossgrad"
 ENTRY_POINT_GROUP = "crossgrad"
-BUILTIN_PLUGINS = (
-    "crossgrad.backends.numpy",
-    "crossgrad.backends.jax",
-    "crossgrad.backends.cupy",
-    "crossgrad.ops.catalogue",
-)
+BUILTIN_PLUGINS = (*BUILTIN_MODULES, "crossgrad.ops.catalogue")
 HOOKS = tuple(n for n in vars(hookspecs) if n.startswith("crossgrad_"))
 
 
