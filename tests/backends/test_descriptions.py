@@ -11,6 +11,7 @@ import pytest
 
 import crossgrad
 from crossgrad.backends import BUILTIN_MODULES
+from crossgrad.core.function import PORTABLE_KERNELS
 from crossgrad.plugins import registry
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "crossgrad"
@@ -129,3 +130,11 @@ def test_an_unknown_backend_error_says_to_check_the_name():
         match="(?s)backend 'nope' is not usable.*hint: check the name, or install the plugin",
     ):
         crossgrad.get_backend("nope")
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_kernel_a_built_in_backend_overrides_is_a_kernel_of_an_op(name):
+    # A fresh instance: the registered one also holds the kernels plugins gave it.
+    kernels = type(registry.all_backends()[name])().kernels
+    unknown = sorted(set(kernels) - set(PORTABLE_KERNELS))
+    assert not unknown, f"backend {name!r} overrides kernels no op has: {unknown}"
