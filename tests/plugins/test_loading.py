@@ -15,6 +15,7 @@ def with_records(code: str) -> str:
     """)
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_a_plugin_op_is_found_through_its_entry_point_and_runs_its_kernels(toy):
     done = toy.ok("""
         import crossgrad, sys
@@ -249,6 +250,7 @@ def test_two_plugins_claiming_one_op_make_it_raise_naming_both(site):
     assert strict.returncode == 1 and both in strict.stderr
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_a_declared_kernel_override_replaces_a_built_in_kernel(site):
     site.add(
         "fast-tanh",
