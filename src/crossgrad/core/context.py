@@ -1,7 +1,9 @@
-"""Which backend new tensors are created on.
+"""Which backend new tensors are created on, for the two places in core that ask.
 
-The registry (``crossgrad.plugins.registry``) owns the backends; core only asks it, through
-the resolver it installs here, so that ``core`` imports nothing else of crossgrad.
+The registry (``crossgrad.plugins.registry``) owns the backends. The op modules import it
+directly (``ops`` -> ``plugins`` is allowed; ``plugins`` never imports ``ops``); only
+``Tensor(data)`` (core/tensor.py) and ``Tensor.to`` (ops/methods.py) still come through
+here, and this module goes once they ask the registry and creation themselves.
 """
 
 from __future__ import annotations
@@ -10,18 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 _resolver: Callable[[str | None], Any] | None = None
-_usable: Callable[[], list[Any]] | None = None
 _factory: Callable[..., Any] | None = None
-_namespace: Callable[[str], Any] | None = None
-_namespace_names: Callable[[], list[str]] | None = None
 
 
-def install_resolver(
-    resolver: Callable[[str | None], Any], usable: Callable[[], list[Any]]
-) -> None:
-    """Called by the registry: how to find a backend by name, and the usable ones."""
-    global _resolver, _usable
-    _resolver, _usable = resolver, usable
+def install_resolver(resolver: Callable[[str | None], Any]) -> None:
+    """Called by the registry: how to find a backend by name."""
+    global _resolver
+    _resolver = resolver
 
 
 def install_factory(factory: Callable[..., Any]) -> None:
@@ -36,29 +33,6 @@ def backend(name: str | None = None) -> Any:
     return _resolver(name)
 
 
-def usable_backends() -> list[Any]:
-    """Every Backend that can run here."""
-    assert _usable is not None, "crossgrad.plugins.registry installs the backend resolver"
-    return _usable()
-
-
 def new_tensor(data: Any, **options: Any) -> Any:
     assert _factory is not None, "crossgrad.ops.creation installs the tensor factory"
     return _factory(data, **options)
-
-
-def install_op_namespaces(lookup: Callable[[str], Any], names: Callable[[], list[str]]) -> None:
-    """Called by the registry: how ``crossgrad.ops.<namespace>`` finds a plugin's ops."""
-    global _namespace, _namespace_names
-    _namespace, _namespace_names = lookup, names
-
-
-def op_namespace(name: str) -> Any:
-    """The ops of plugin namespace ``name`` (raises OpNotFoundError, an AttributeError)."""
-    assert _namespace is not None, "crossgrad.plugins.registry installs the op namespaces"
-    return _namespace(name)
-
-
-def op_namespace_names() -> list[str]:
-    assert _namespace_names is not None, "crossgrad.plugins.registry installs them"
-    return _namespace_names()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from crossgrad.core import context, dtypes
+from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.tensor import Tensor, normalize_dim
+from crossgrad.plugins import registry
 
 __all__ = [
     "Tensor",
@@ -52,7 +53,7 @@ def as_tensor_like(value: Any, like: Tensor | None, dtype: dtypes.DType | None =
     """A Tensor for ``value`` on ``like``'s backend (Python scalars adopt the backend)."""
     if isinstance(value, Tensor):
         return value if dtype is None else cast(value, dtype)
-    backend = like._backend if like is not None else context.backend()
+    backend = like._backend if like is not None else registry.get_backend()
     if dtype is None:
         dtype = dtypes.scalar_dtype(value) if isinstance(value, (bool, int, float)) else None
     return Tensor._make(backend.asarray(value, dtype), backend)

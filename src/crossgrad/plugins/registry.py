@@ -143,10 +143,6 @@ def array_backend(array: Any) -> Backend | None:
     return None
 
 
-def _resolve(name: Any) -> Backend:
-    return get_backend(name)
-
-
 # ---------------------------------------------------------------- plugin ops
 #: Plugins crossgrad knows of, by namespace, for the error of a namespace not installed.
 KNOWN_PLUGINS = {
@@ -245,5 +241,5 @@ def _missing_namespace(name: str, state: manager.Loaded) -> str:
     return "\n".join(lines)
 
 
-context.install_resolver(_resolve, lambda: [get_backend(n) for n in usable_backends()])
-context.install_op_namespaces(op_namespace, op_namespace_names)
+# For core.tensor and ops.methods until they ask the registry themselves (see core/context.py).
+context.install_resolver(get_backend)
