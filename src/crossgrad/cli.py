@@ -47,7 +47,8 @@ def info() -> int:
             details = ", ".join(f"{k} {v}" for k, v in backend.info().items())
             print(f" {mark} {name:17s} usable      {details}")
         else:
-            print(f" {mark} {name:17s} unusable    {reason}")
+            hint = f"; {backend.install_hint}" if backend.install_hint else ""
+            print(f" {mark} {name:17s} unusable    {reason}{hint}")
     print("  (* = default: set CROSSGRAD_BACKEND or call crossgrad.set_backend to change it)")
     print("\nplugins (entry-point group 'crossgrad'; crossgrad's own first):")
     for record in registry.plugin_records():

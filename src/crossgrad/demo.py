@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad.backends import DEFAULT, REFERENCE
+
 __all__ = [
     "DemoError",
     "MissingExtraError",
@@ -185,10 +187,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from crossgrad.utils.data import DataLoader, TensorDataset
 
     start = time.perf_counter()
-    backend = args.backend or os.environ.get("CROSSGRAD_BACKEND") or "numpy"
+    backend = args.backend or os.environ.get("CROSSGRAD_BACKEND") or DEFAULT
     backend_name = crossgrad.get_backend(backend).name
     x_train, y_train, x_test, y_test = load_data(SPLIT_SEED)
-    with crossgrad.use_backend("numpy"):  # the same initial weights on every backend
+    with crossgrad.use_backend(REFERENCE):  # the same initial weights on every backend
         crossgrad.manual_seed(args.seed)
         model = build_model(args.model)
     model.to(backend_name)

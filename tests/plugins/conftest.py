@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from crossgrad.testing.pytest_plugin import unusable_reason
+
 
 class Site:
     """A directory of plugin distributions, and a way to run Python that sees them."""
@@ -63,6 +65,15 @@ class Site:
 @pytest.fixture
 def site(tmp_path: Path) -> Site:
     return Site(tmp_path)
+
+
+@pytest.fixture
+def needs_jax() -> None:
+    """Skip, with the reason, where the JAX backend cannot run (the fresh interpreters see
+    the same installation as this one)."""
+    reason = unusable_reason("jax")
+    if reason is not None:
+        pytest.skip(reason)
 
 
 #: A working op plugin: one op ``toy.double`` whose implementation module is only named.

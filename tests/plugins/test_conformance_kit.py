@@ -1,5 +1,7 @@
 """The conformance kit: a plugin's few-line test file and `crossgrad check --plugin`."""
 
+import pytest
+
 TEST_FILE = """
 from crossgrad.testing.conformance import conformance_tests
 
@@ -20,6 +22,7 @@ def _pytest(site, *args):
     )
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_a_plugins_three_line_test_file_runs_every_check_on_every_backend(toy):
     done = _pytest(toy, "--backends=numpy,jax")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -29,6 +32,7 @@ def test_a_plugins_three_line_test_file_runs_every_check_on_every_backend(toy):
     assert "23 passed" in done.stdout.splitlines()[-1]
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_the_kit_fails_a_wrong_kernel_and_names_the_case_and_backend(toy):
     (toy.root / "toy_kernels.py").write_text(WRONG_KERNEL)
     done = _pytest(toy, "--backends=numpy,jax")
@@ -39,6 +43,7 @@ def test_the_kit_fails_a_wrong_kernel_and_names_the_case_and_backend(toy):
     assert not any("-jax]" in line for line in failed)
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_the_kit_fails_an_error_that_differs_between_backends(toy):
     impl = toy.root / "toy_impl.py"
     impl.write_text(
@@ -56,6 +61,7 @@ def test_the_kit_fails_an_error_that_differs_between_backends(toy):
     assert "the same bad input must give the same class and message on every backend" in done.stdout
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_crossgrad_check_plugin_runs_the_cases_and_the_bad_inputs(toy):
     done = toy.command(
         "-m", "crossgrad.cli", "check", "--plugin", "toy-dist", "--backends", "numpy,jax"

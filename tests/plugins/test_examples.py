@@ -1,8 +1,10 @@
 """The example plugins in plugins/, found through their real entry points once installed
 (the README's install command installs both)."""
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +69,56 @@ def test_the_array_api_strict_plugin_adds_a_backend():
     assert (record.distribution, record.state) == ("crossgrad-array-api-strict", "loaded")
     assert record.backends == ["array_api_strict"]
     assert "array_api_strict" in registry.all_backends()
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "plugins"
+
+
+def _crossgrad_imports(path: Path) -> list[tuple[int, str]]:
+    """Each ``crossgrad...`` module a file imports (lazy imports inside functions too)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
+    return [(line, name) for line, name in found if name.split(".")[0] == "crossgrad"]
+
+
+def _uses_internals(path: Path) -> list[str]:
+    return [
+        f"{path.relative_to(EXAMPLES)}:{line}: {name}"
+        for line, name in _crossgrad_imports(path)
+        if name.startswith("crossgrad.core.") or name == "crossgrad.core"
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(EXAMPLES.glob("*/*/**/*.py")),
+    ids=lambda p: str(p.relative_to(EXAMPLES)),
+)
+def test_the_example_plugins_import_nothing_from_crossgrad_core(path):
+    bad = _uses_internals(path)
+    assert not bad, (
+        f"{', '.join(bad)}: crossgrad.core is internal; a plugin imports what it needs "
+        "from crossgrad, crossgrad.plugins or crossgrad.testing"
+    )
+
+
+def test_the_internals_check_sees_every_kind_of_import(tmp_path):
+    plugin = tmp_path / "plugin" / "src" / "p.py"
+    plugin.parent.mkdir(parents=True)
+    plugin.write_text(
+        "import crossgrad.core.dtypes\n"
+        "from crossgrad.core import errors\n"
+        "from crossgrad.plugins import Backend\n"
+        "def f():\n    from crossgrad.core.function import PORTABLE_KERNELS\n"
+    )
+    found = [name for _, name in _crossgrad_imports(plugin)]
+    assert found == [
+        "crossgrad.core.dtypes",
+        "crossgrad.core.errors",
+        "crossgrad.plugins.Backend",
+        "crossgrad.core.function.PORTABLE_KERNELS",
+    ]

@@ -15,6 +15,7 @@ def with_records(code: str) -> str:
     """)
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_a_plugin_op_is_found_through_its_entry_point_and_runs_its_kernels(toy):
     done = toy.ok("""
         import crossgrad, sys
@@ -119,6 +120,56 @@ BROKEN = {
         },
         "kernel numpy:tanh is for crossgrad's op, not this plugin's",
     ),
+    "kernel-of-a-misspelled-built-in-op": (
+        {
+            "broken_plugin": """
+        from crossgrad.plugins import KernelSpec
+        def crossgrad_kernels():
+            return [KernelSpec("tahn", "jax", lambda xp, x: x, override=True)]
+    """
+        },
+        "KernelSpec('tahn', 'jax'): no op of crossgrad or of a loaded plugin has a kernel "
+        "'tahn'. Did you mean tan, tanh?",
+    ),
+    "kernel-of-a-misspelled-own-op": (
+        {
+            "broken_plugin": """
+        from crossgrad.plugins import KernelSpec, OpSpec
+        def crossgrad_ops():
+            return [OpSpec("mine.double", abs, kernels=("mine.double_backward",))]
+        def crossgrad_kernels():
+            return [KernelSpec("mine.double_backwrad", "numpy", lambda xp, x: x)]
+    """
+        },
+        "KernelSpec('mine.double_backwrad', 'numpy'): no op of crossgrad or of a loaded plugin "
+        "has a kernel 'mine.double_backwrad'. Did you mean mine.double_backward",
+    ),
+    "backend-overrides-a-misspelled-kernel": (
+        {
+            "broken_plugin": """
+        from crossgrad.plugins import Backend
+        class Mine(Backend):
+            name = "mine"
+            def __init__(self):
+                super().__init__()
+                self.kernels.update(scater_add=lambda xp, t, i, v: t)
+        def crossgrad_backends():
+            return [Mine()]
+    """
+        },
+        "backend 'mine' overrides: no op of crossgrad or of a loaded plugin has a kernel "
+        "'scater_add'. Did you mean scatter_add",
+    ),
+    "op-declares-a-kernel-outside-its-namespace": (
+        {
+            "broken_plugin": """
+        from crossgrad.plugins import OpSpec
+        def crossgrad_ops():
+            return [OpSpec("mine.double", abs, kernels=("double_backward",))]
+    """
+        },
+        "op 'mine.double': kernels=('double_backward',)",
+    ),
 }
 
 
@@ -146,7 +197,10 @@ def test_a_broken_plugin_is_a_warning_naming_its_distribution_and_crossgrad_work
     assert record.startswith("RECORD broken broken-dist 0.3 failed |") and reason in record
 
 
-@pytest.mark.parametrize("case", ["raises-on-import", "claims-a-built-in-namespace"])
+@pytest.mark.parametrize(
+    "case",
+    ["raises-on-import", "claims-a-built-in-namespace", "kernel-of-a-misspelled-built-in-op"],
+)
 def test_strict_mode_turns_a_broken_plugin_into_an_error(site, case):
     modules, reason = BROKEN[case]
     site.add("broken-dist", {"broken": "broken_plugin"}, modules, version="0.3")
@@ -196,6 +250,7 @@ def test_two_plugins_claiming_one_op_make_it_raise_naming_both(site):
     assert strict.returncode == 1 and both in strict.stderr
 
 
+@pytest.mark.usefixtures("needs_jax")
 def test_a_declared_kernel_override_replaces_a_built_in_kernel(site):
     site.add(
         "fast-tanh",
@@ -386,3 +441,22 @@ def test_a_plugin_op_cannot_take_a_built_in_kernel_name():
                 return x
 
     assert PORTABLE_KERNELS["tanh"] is before
+
+
+def test_a_misspelled_kernel_of_a_built_in_backend_breaks_loading_loudly(site):
+    done = site.run("""
+        import crossgrad
+        from crossgrad.backends.numpy import NumpyBackend
+        from crossgrad.plugins import registry
+        init = NumpyBackend.__init__
+        def misspelled(self):
+            init(self)
+            self.kernels["max_pool2d_scater"] = self.kernels.pop("max_pool2d_scatter")
+        NumpyBackend.__init__ = misspelled
+        registry.reload()
+    """)
+    assert done.returncode == 1
+    assert (
+        "PluginError: backend 'numpy' overrides: no op of crossgrad or of a loaded plugin has "
+        "a kernel 'max_pool2d_scater'. Did you mean max_pool2d_scatter"
+    ) in done.stderr

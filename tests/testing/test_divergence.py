@@ -179,3 +179,14 @@ def test_docs_worked_examples_run_and_print_what_the_page_shows(capsys):
         "first divergence (numpy vs numpy-planted): op 'tanh' #4 at " in out
         and "`logits = F.linear(crossgrad.tanh(h), w2, b2)`: forward output 0 differs" in out
     )
+
+
+def test_by_default_the_reference_is_compared_with_the_first_other_usable_backend(monkeypatch):
+    monkeypatch.setattr(registry, "usable_backends", lambda: ["numpy", "numpy2"])
+    with pytest.raises(crossgrad.BackendNotFoundError, match="backend 'numpy2' is not usable"):
+        locate_divergence(lambda t: t.sum(), np.ones(2))
+    monkeypatch.setattr(registry, "usable_backends", lambda: ["numpy"])
+    with pytest.raises(
+        crossgrad.BackendNotFoundError, match="locate_divergence: no backend but numpy is usable"
+    ):
+        locate_divergence(lambda t: t.sum(), np.ones(2))

@@ -49,8 +49,9 @@ def test_non_tensor_input_is_refused():
 
 
 def test_tensors_of_two_backends_name_the_op():
-    if unusable_reason("jax") is not None:
-        pytest.skip("needs the jax backend next to numpy")
+    reason = unusable_reason("jax")
+    if reason is not None:
+        pytest.skip(f"needs the jax backend next to numpy: {reason}")
     gate = cg.tensor(np.ones(3), backend="numpy")
     up = cg.tensor(np.ones(3), backend="jax")
     with pytest.raises(cg.BackendMismatchError, match="fused.swiglu: tensors on two backends"):

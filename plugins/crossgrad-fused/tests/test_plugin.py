@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 import crossgrad
-from crossgrad.core.specs import resolve
+from crossgrad.plugins import get_portable_kernel
+from crossgrad.plugins.specs import resolve
 
 import crossgrad_fused.ops
 from crossgrad_fused import plugin
@@ -40,6 +41,13 @@ def test_kernels_are_declared_by_reference_for_ops_and_jax_backward_steps():
     expected += [(op + "_backward", "jax") for op in OPS]  # CuPy runs the portable ones
     assert sorted((s.op, s.backend) for s in specs) == sorted(expected)
     assert all(isinstance(s.kernel, str) and not s.override for s in specs)
+
+
+def test_each_op_declares_its_backward_kernel_and_its_code_defines_it():
+    for spec in plugin.crossgrad_ops():
+        assert spec.kernels == (spec.name + "_backward",)
+        for name in (spec.name, *spec.kernels):
+            assert callable(get_portable_kernel(name))  # crossgrad_fused.ops is imported
 
 
 def test_docstring_examples_run():

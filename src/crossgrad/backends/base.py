@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,9 @@ class Backend:
 
     A subclass names its array-API namespace in ``_load_namespace`` (imported lazily, on
     first use, so ``import crossgrad`` imports no optional library), overrides kernels by
-    name in ``kernels``, and says what it can do. Everything else has a portable default.
+    name in ``kernels``, and describes itself in the class attributes below: crossgrad
+    outside ``backends/`` knows a backend only through them. Everything else has a
+    portable default.
     """
 
     #: registry name: ``CROSSGRAD_BACKEND=<name>``, ``tensor.to("<name>")``
@@ -26,6 +29,14 @@ class Backend:
     mutable = True
     #: the package whose installation makes this backend usable
     requires = ""
+    #: what to run to make it usable, for messages: ``"pip install 'crossgrad[jax]'"``
+    install_hint = ""
+    #: the top-level modules of the types of this backend's arrays (``("jax", "jaxlib")``):
+    #: ``as_tensor`` keeps such an array on its backend, ``assert_close`` reads it
+    array_modules: tuple[str, ...] = ()
+    #: whether its arrays are host data that every backend's ``asarray`` takes (NumPy's):
+    #: creating a tensor from one uses the default backend, as for a list, not this one
+    host_arrays = False
     #: op-table rows this backend is known to fail, as data: ``{filter: reason}``, where a
     #: filter names rows as ``crossgrad check --ops`` does (a module, an op, a case, or
     #: ``module::case``), optionally followed by ``:<check>`` (``"einsum:gradgrad"``)
@@ -54,6 +65,15 @@ class Backend:
     def info(self) -> dict[str, str]:
         """Versions and devices, for ``crossgrad info``."""
         return {}
+
+    def owns(self, array: Any) -> bool:
+        """Whether ``array`` is one of this backend's arrays, judged by its type's module.
+
+        Only a library already in ``sys.modules`` can own an array (none exists before its
+        library is imported), so asking never imports one (as array-api-compat does it).
+        """
+        module = type(array).__module__.partition(".")[0]
+        return module in self.array_modules and module in sys.modules
 
     # ---------------------------------------------------------------- dtypes and data
     def native_dtype(self, dtype: DType) -> Any:

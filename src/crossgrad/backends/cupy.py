@@ -23,6 +23,8 @@ from crossgrad.core.dtypes import DType
 class CupyBackend(Backend):
     name = "cupy"
     requires = "cupy"
+    install_hint = "pip install 'crossgrad[cuda12]' (or 'crossgrad[cuda13]')"
+    array_modules = ("cupy",)
 
     def __init__(self) -> None:
         super().__init__()

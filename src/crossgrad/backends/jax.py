@@ -25,6 +25,8 @@ class JaxBackend(Backend):
     name = "jax"
     mutable = False
     requires = "jax"
+    install_hint = "pip install 'crossgrad[jax]'"
+    array_modules = ("jax", "jaxlib")
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,7 +76,7 @@ class JaxBackend(Backend):
     def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
         xp = self.xp
         native = None if dtype is None else self.native_dtype(dtype)
-        if type(obj).__module__.split(".")[0] not in ("jax", "jaxlib"):
+        if not self.owns(obj):
             # Host data: NumPy converts nested lists with exact dtype rules (and no weak
             # types), then one transfer puts it on the default device.
             import numpy as np

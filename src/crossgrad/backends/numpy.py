@@ -14,6 +14,9 @@ from crossgrad.core.dtypes import DType
 class NumpyBackend(Backend):
     name = "numpy"
     requires = "numpy"
+    install_hint = "pip install crossgrad"  # NumPy is a dependency of crossgrad itself
+    array_modules = ("numpy",)
+    host_arrays = True
 
     def __init__(self) -> None:
         super().__init__()

@@ -222,7 +222,7 @@ class TensorBase:
         extras = []
         if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
             extras.append(f"dtype={self.dtype!r}")
-        if self._backend.name != "numpy":
+        if not self._backend.host_arrays:  # the host-array backend (NumPy) goes unnamed
             extras.append(f"backend='{self._backend.name}'")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name}>")

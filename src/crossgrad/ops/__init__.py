@@ -12,8 +12,8 @@ import pkgutil
 from types import ModuleType
 from typing import Any
 
-from crossgrad.core import context
 from crossgrad.ops import conv, creation, elementwise, index, linalg, reduce, shape
+from crossgrad.plugins import registry
 
 
 def modules() -> list[ModuleType]:
@@ -28,8 +28,8 @@ def __getattr__(name: str) -> Any:
     # Only plugin namespaces get here: a submodule not imported yet must stay importable.
     if name.startswith("_") or name in _SUBMODULES:
         raise AttributeError(f"module 'crossgrad.ops' has no attribute {name!r}")
-    return context.op_namespace(name)
+    return registry.op_namespace(name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(context.op_namespace_names()))
+    return sorted(set(globals()) | set(registry.op_namespace_names()))

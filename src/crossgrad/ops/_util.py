@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from crossgrad.core import context, dtypes
+from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.gradient_ops import Cast, SumToShape
 from crossgrad.core.tensor import TensorBase, make, normalize_dim
+from crossgrad.plugins import registry
 
 if TYPE_CHECKING:
     from crossgrad._tensor import Tensor
@@ -59,7 +60,7 @@ def as_tensor_like(value: Any, like: Tensor | None, dtype: dtypes.DType | None =
     """A Tensor for ``value`` on ``like``'s backend (Python scalars adopt the backend)."""
     if isinstance(value, Tensor):
         return value if dtype is None else cast(value, dtype)
-    backend = like._backend if like is not None else context.backend()
+    backend = like._backend if like is not None else registry.get_backend()
     if dtype is None:
         dtype = dtypes.scalar_dtype(value) if isinstance(value, (bool, int, float)) else None
     return make(backend.asarray(value, dtype), backend)

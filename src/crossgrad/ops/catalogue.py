@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import crossgrad.ops
-from crossgrad.core.specs import OpSpec
+from crossgrad.plugins.specs import OpSpec
 
 
 def crossgrad_ops() -> list[OpSpec]:

@@ -8,6 +8,7 @@ from crossgrad.core import dtypes
 from crossgrad.core.function import Function, Node, Op
 from crossgrad.core.tensor import make
 from crossgrad.ops._util import Tensor, cast
+from crossgrad.plugins import registry
 
 
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -38,9 +39,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             target_backend = a
     out = self
     if target_backend is not None:
-        from crossgrad.core import context
-
-        backend = context.backend(target_backend)
+        backend = registry.get_backend(target_backend)
         if backend is not self._backend:
             out = Move.apply(self, backend)
     if target_dtype is not None:

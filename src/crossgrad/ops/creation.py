@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from crossgrad.core import context, dtypes
-from crossgrad.core.errors import BackendNotFoundError, DTypeError
+from crossgrad.core import dtypes
+from crossgrad.core.errors import DTypeError
 from crossgrad.core.tensor import make
 from crossgrad.ops._util import Tensor, shape_arg
+from crossgrad.plugins import registry
 
 __all__ = [
     "tensor",
@@ -35,7 +35,7 @@ __all__ = [
 
 
 def _backend(backend: Any) -> Any:
-    return context.backend(backend)
+    return registry.get_backend(backend)
 
 
 def _finish(data: Any, backend: Any, requires_grad: bool) -> Tensor:
@@ -74,22 +74,6 @@ def _infer_dtype(data: Any) -> dtypes.DType | None:
     return None
 
 
-# The array libraries whose arrays creation recognises, and the backend each belongs to.
-_ARRAY_HOMES = {"numpy": "numpy", "cupy": "cupy", "jax": "jax", "jaxlib": "jax"}
-
-
-def _array_home(data: Any) -> str | None:
-    """The backend name a NumPy, CuPy or JAX array belongs to, or None for other data.
-
-    Recognised by the type's module, and only for a library already in ``sys.modules``:
-    an array of a library cannot exist before the library is imported, so creating a
-    tensor never imports one (as array-api-compat does it).
-    """
-    module = type(data).__module__.split(".")[0]
-    home = _ARRAY_HOMES.get(module)
-    return home if home is not None and module in sys.modules else None
-
-
 def tensor(
     data: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False
 ) -> Tensor:
@@ -105,9 +89,9 @@ def tensor(
 def as_tensor(data: Any, dtype: Any = None, backend: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with ``data`` when dtype and backend allow.
 
-    A CuPy or JAX array becomes a tensor of its own backend ("cupy", "jax") unless
-    ``backend=`` names another, which converts it; NumPy arrays and Python data go to the
-    default backend.
+    A device array (CuPy's, JAX's) becomes a tensor of its own backend unless ``backend=``
+    names another, which converts it; NumPy arrays and Python data go to the default
+    backend.
 
     >>> import numpy as np, crossgrad
     >>> a = np.zeros(2)
@@ -135,27 +119,22 @@ def from_numpy(array: Any) -> Tensor:
             f"from_numpy: unsupported dtype={array.dtype}",
             hint="cast the array to a float, int or bool dtype first",
         )
-    return make(array, _backend("numpy"))
-
-
-def _home_backend(home: str | None) -> Any:
-    """The backend a device array (CuPy, JAX) stays on by default, when it is usable.
-
-    NumPy arrays, like lists, are host data: they go to the default backend.
-    """
-    if home is None or home == "numpy":
-        return None
-    try:
-        return context.backend(home)
-    except BackendNotFoundError:
-        return None
+    owner = registry.array_backend(array)
+    assert owner is not None, "a backend owns NumPy's arrays"
+    return make(array, _backend(owner.name))
 
 
 def _from_data(
     data: Any, dtype: Any, backend: Any, requires_grad: bool, copy: bool | None
 ) -> Tensor:
-    home = _array_home(data)
-    b = _home_backend(home) if backend is None else None
+    # The backend whose array ``data`` is, recognised without importing any library. A
+    # device array (CuPy, JAX) stays on it by default, where it is usable; host arrays
+    # (NumPy's), like lists, go to the default backend.
+    owner = registry.array_backend(data)
+    home = None if owner is None or owner.host_arrays else owner
+    b = None
+    if backend is None and home is not None and home.unavailable_reason() is None:
+        b = home
     if b is None:
         b = _backend(backend)
     want = None if dtype is None else dtypes.as_dtype(dtype)
@@ -169,12 +148,12 @@ def _from_data(
         elif copy:
             arr = b.copy(arr)
         return _finish(arr, b, requires_grad)
-    if home is not None and home != "numpy" and home != b.name:
-        arr = b.from_foreign(data, _backend(home), copy=copy)
+    if home is not None and home.name != b.name:
+        arr = b.from_foreign(data, _backend(home.name), copy=copy)
         if want is not None and dtypes.from_native(arr.dtype) is not want:
             arr = b.astype(arr, want)
         return _finish(_checked(arr), b, requires_grad)
-    if want is None and home is None:
+    if want is None and owner is None:
         want = _infer_dtype(data)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
@@ -346,8 +325,8 @@ def eye(
 
 def manual_seed(seed: int) -> None:
     """Seed the random generator of every usable backend, as ``torch.manual_seed``."""
-    for backend in context.usable_backends():
-        backend.manual_seed(seed)
+    for name in registry.usable_backends():
+        registry.get_backend(name).manual_seed(seed)
 
 
 def rand(*size: Any, dtype: Any = None, backend: Any = None, requires_grad: bool = False) -> Tensor:

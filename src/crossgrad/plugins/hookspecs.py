@@ -33,4 +33,5 @@ def crossgrad_ops() -> list[Any]:
 def crossgrad_kernels() -> list[Any]:
     """Return the :class:`crossgrad.plugins.KernelSpec` of each kernel this plugin adds to
     a backend: kernels of its own ops, or, declared with ``override=True``, replacements
-    of kernels that exist already (a built-in op's, or another distribution's)."""
+    of kernels that exist already (a built-in op's, or another distribution's). A name that
+    no op has, nor an :class:`~crossgrad.plugins.OpSpec` declares, fails the plugin."""

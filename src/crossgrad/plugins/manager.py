@@ -28,19 +28,17 @@ from typing import Any
 
 import pluggy
 
+from crossgrad.backends import BUILTIN_MODULES
 from crossgrad.backends.base import Backend
 from crossgrad.core.errors import PluginError, PluginWarning
-from crossgrad.core.specs import OP_NAME, KernelSpec, OpSpec
+from crossgrad.core.function import PORTABLE_KERNELS
 from crossgrad.plugins import hookspecs
+from crossgrad.plugins.kernels import did_you_mean
+from crossgrad.plugins.specs import OP_NAME, KernelSpec, LazyKernel, OpSpec
 
 PROJECT = "crossgrad"
 ENTRY_POINT_GROUP = "crossgrad"
-BUILTIN_PLUGINS = (
-    "crossgrad.backends.numpy",
-    "crossgrad.backends.jax",
-    "crossgrad.backends.cupy",
-    "crossgrad.ops.catalogue",
-)
+BUILTIN_PLUGINS = (*BUILTIN_MODULES, "crossgrad.ops.catalogue")
 HOOKS = tuple(n for n in vars(hookspecs) if n.startswith("crossgrad_"))
 
 
@@ -257,6 +255,14 @@ def _take(candidate: _Candidate, hook: str, returned: Any) -> None:
                     f"op {item.name!r}: function is {item.function!r}",
                     hint="give a Function subclass, a callable, or a 'module:attr' string",
                 )
+            if not isinstance(item.kernels, (tuple, list)) or not all(
+                isinstance(n, str) and OP_NAME.match(n) and n.startswith(item.namespace + ".")
+                for n in item.kernels
+            ):
+                raise PluginError(
+                    f"op {item.name!r}: kernels={item.kernels!r}",
+                    hint=f"declare further kernels as a tuple of '{item.namespace}.<name>' strings",
+                )
             candidate.ops.append(item)
         else:
             if not (
@@ -288,6 +294,8 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
         try:
             claims.check(c)
         except PluginError as exc:
+            if r.builtin:
+                raise
             _fail(r, str(exc), exc)
             continue
         accepted.append(c)
@@ -333,6 +341,12 @@ class _Claims:
         self.builtin_namespaces: set[str] = set()
         self.builtin_backends: dict[str, PluginRecord] = {}
         self.namespace_owners: dict[str, list[PluginRecord]] = {}
+        # Every kernel name an op has: crossgrad's (its op modules are imported with it, so
+        # their portable kernels are registered) and each plugin op's with those it declares.
+        self.kernel_names: set[str] = set(PORTABLE_KERNELS)
+        for c in candidates:
+            for s in c.ops:
+                self.kernel_names |= {s.name, *s.kernels}
         for c in candidates:
             if c.record.builtin:
                 self.builtin_namespaces |= {s.namespace for s in c.ops}
@@ -347,6 +361,7 @@ class _Claims:
         """Raise PluginError if ``c`` claims a built-in name, or a kernel of an op that is
         not its own without declaring the override."""
         r = c.record
+        self._check_kernel_names(c)
         if r.builtin:
             return
         for b in c.backends:
@@ -379,6 +394,20 @@ class _Claims:
                     hint="return KernelSpec(..., override=True) to replace it",
                 )
 
+    def _check_kernel_names(self, c: _Candidate) -> None:
+        """Raise PluginError if one of ``c``'s KernelSpecs or backends' kernel overrides
+        names a kernel that no op has (a misspelled one would silently never run)."""
+        named = [(f"KernelSpec({k.op!r}, {k.backend!r})", k.op) for k in c.kernels]
+        named += [(f"backend {b.name!r} overrides", n) for b in c.backends for n in b.kernels]
+        for what, name in named:
+            if name not in self.kernel_names:
+                raise PluginError(
+                    f"{what}: no op of crossgrad or of a loaded plugin has a kernel "
+                    f"{name!r}{did_you_mean(name, self.kernel_names)}",
+                    hint="name a kernel as its op does (Op.name); a plugin op's further "
+                    "kernels are declared in OpSpec(kernels=...)",
+                )
+
 
 def _claim(
     key: tuple[str, str],
@@ -394,8 +423,6 @@ def _claim(
 
 
 def _install(backend: Backend, k: KernelSpec, record: PluginRecord) -> None:
-    from crossgrad.core.specs import LazyKernel
-
     what = f"kernel {k.backend}:{k.op} of plugin {record.name!r} ({record.label})"
     kernel = k.kernel
     if isinstance(kernel, str):

@@ -9,12 +9,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+from crossgrad.backends import DEFAULT
 from crossgrad.backends.base import Backend
-from crossgrad.core import context
 from crossgrad.core.errors import BackendNotFoundError, OpNotFoundError
 from crossgrad.core.function import Function
-from crossgrad.core.specs import OpSpec, resolve
 from crossgrad.plugins import manager
+from crossgrad.plugins.kernels import did_you_mean
+from crossgrad.plugins.specs import OpSpec, resolve
 
 _loaded: manager.Loaded | None = None
 _default: Backend | None = None
@@ -68,7 +69,7 @@ def get_backend(name: str | None = None) -> Backend:
             return scoped
         global _default
         if _default is None:
-            _default = get_backend(os.environ.get("CROSSGRAD_BACKEND") or "numpy")
+            _default = get_backend(os.environ.get("CROSSGRAD_BACKEND") or DEFAULT)
         return _default
     if isinstance(name, Backend):
         return name
@@ -78,11 +79,16 @@ def get_backend(name: str | None = None) -> Backend:
         raise clash.error()
     backend = backends.get(name)
     reason = None if backend is None else backend.unavailable_reason()
-    if backend is None or reason is not None:
+    if backend is None:
         raise BackendNotFoundError(
             _not_found_message(name, backends),
-            hint="install the backend's extra, e.g. "
-            "pip install 'crossgrad[jax]', or pick a usable one",
+            hint="check the name, or install the plugin that provides the backend",
+        )
+    if reason is not None:
+        raise BackendNotFoundError(
+            _not_found_message(name, backends),
+            hint=f"{backend.install_hint or 'pip install ' + (backend.requires or name)}, "
+            "or pick a usable one",
         )
     return backend
 
@@ -121,8 +127,19 @@ def usable_backends() -> list[str]:
     return [n for n, b in all_backends().items() if b.unavailable_reason() is None]
 
 
-def _resolve(name: Any) -> Backend:
-    return get_backend(name)
+def builtin_backend_names() -> list[str]:
+    """The names of crossgrad's own backends, usable or not (each registers whether or not
+    its library is installed, and reports why it cannot run)."""
+    return [n for r in plugin_records() if r.builtin for n in r.backends]
+
+
+def array_backend(array: Any) -> Backend | None:
+    """The registered backend whose arrays ``array`` is one of (by its type's module, see
+    :meth:`Backend.owns`), or None for other data (lists, scalars, unknown arrays)."""
+    for backend in all_backends().values():
+        if backend.owns(array):
+            return backend
+    return None
 
 
 # ---------------------------------------------------------------- plugin ops
@@ -162,15 +179,11 @@ class OpNamespace:
         return found
 
     def _missing_op(self, op: str) -> str:
-        import difflib
-
         names = sorted(self._specs)
         owners = sorted({r.label for _, r in self._specs.values()})
-        close = difflib.get_close_matches(op, names, n=3)
         return (
             f"crossgrad.ops.{self._name} has no op {op!r}; its ops (from "
-            f"{', '.join(owners)}): {', '.join(names)}"
-            + (f". Did you mean {', '.join(close)}?" if close else "")
+            f"{', '.join(owners)}): {', '.join(names)}" + did_you_mean(op, names)
         )
 
     def __dir__(self) -> list[str]:
@@ -225,7 +238,3 @@ def _missing_namespace(name: str, state: manager.Loaded) -> str:
             lines.append("no installed plugin registers it: install the package that provides it")
     lines.append(f"plugin namespaces here: {', '.join(op_namespace_names()) or 'none'}")
     return "\n".join(lines)
-
-
-context.install_resolver(_resolve, lambda: [get_backend(n) for n in usable_backends()])
-context.install_op_namespaces(op_namespace, op_namespace_names)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from crossgrad._tensor import Tensor
+from crossgrad.backends import REFERENCE
 from crossgrad.core.engine import grad
 from crossgrad.core.errors import BackendNotFoundError
 from crossgrad.core.grad_mode import enable_grad
@@ -27,7 +28,7 @@ from crossgrad.testing.compare import assert_close, default_tolerances
 __all__ = ["check_backends", "BackendsReport", "Row", "REFERENCE_BACKEND"]
 
 #: The backend the float64 reference runs on.
-REFERENCE_BACKEND = "numpy"
+REFERENCE_BACKEND = REFERENCE
 #: Seeds the fixed random weights that turn outputs (and first-order gradients) into the
 #: scalars that are differentiated, so every backend differentiates the same function.
 _SEED = 0

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from crossgrad._tensor import Tensor
+from crossgrad.plugins import registry
 
 __all__ = ["assert_close", "default_tolerances", "DEFAULT_TOLERANCES", "DEVICE_FACTORS"]
 
@@ -152,8 +153,9 @@ def _to_numpy(x: Any) -> tuple[np.ndarray, str | None]:
         return np.asarray(x.detach().numpy()), x.device
     if isinstance(x, np.ndarray):
         return x, None
-    if type(x).__module__.split(".")[0] == "cupy":
-        return np.asarray(x.get()), "cuda"
+    owner = registry.array_backend(x)  # a device array (CuPy's, JAX's) is read by its backend
+    if owner is not None:
+        return np.asarray(owner.to_numpy(x)), owner.device_of(x)
     return np.asarray(x), None
 
 

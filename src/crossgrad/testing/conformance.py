@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 
 from crossgrad.core.errors import CrossgradError
-from crossgrad.core.specs import resolve
 from crossgrad.plugins import registry
 from crossgrad.plugins.manager import PluginRecord
+from crossgrad.plugins.specs import resolve
 from crossgrad.testing import optable
 from crossgrad.testing.backends_check import check_backends
 from crossgrad.testing.consistency import UnknownNameError, known_gap

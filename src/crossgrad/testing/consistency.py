@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from crossgrad.backends import REFERENCE
 from crossgrad.plugins import registry
 from crossgrad.testing import cases as op_cases
 from crossgrad.testing import optable
@@ -241,7 +242,7 @@ def _resolve_backends(
     reasons = {n: b.unavailable_reason() for n, b in found.items()}
     if not names:
         # The reference backend first: the other columns read as differences from it.
-        order = sorted(found, key=lambda n: n != "numpy")
+        order = sorted(found, key=lambda n: n != REFERENCE)
         usable = [n for n in order if reasons[n] is None]
         left_out = {n: str(why) for n, why in reasons.items() if why is not None}
         return usable, {}, left_out

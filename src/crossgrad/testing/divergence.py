@@ -26,10 +26,12 @@ import numpy as np
 from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes, function
 from crossgrad.core.engine import grad
+from crossgrad.core.errors import BackendNotFoundError
 from crossgrad.core.grad_mode import enable_grad
 from crossgrad.ops.creation import tensor
 from crossgrad.plugins import registry
 from crossgrad.testing.backends_check import (
+    REFERENCE_BACKEND,
     PreparedInput,
     as_outputs,
     place_inputs,
@@ -420,7 +422,7 @@ def _trace(fn: Callable[..., Any], prepared: Sequence[PreparedInput], trace: _Tr
 def locate_divergence(
     fn: Callable[..., Any],
     *inputs: Any,
-    backends: Sequence[str] = ("numpy", "jax"),
+    backends: Sequence[str] | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     constants: Iterable[int] = (),
@@ -439,7 +441,8 @@ def locate_divergence(
             the same ops in the same order on both backends, deterministically.
         inputs: as for :func:`~crossgrad.testing.check_backends`: NumPy arrays or Tensors
             (floating ones are differentiated unless listed in ``constants``) or other values.
-        backends: the two backends to compare; the first is followed by the second.
+        backends: the two backends to compare; the first is followed by the second. By
+            default the reference backend and the first other usable one.
         rtol, atol: override the per-dtype tolerances of
             :func:`~crossgrad.testing.default_tolerances` (scaled for the backends' devices).
         constants: positions of floating inputs that are not differentiated.
@@ -461,6 +464,8 @@ def locate_divergence(
     >>> print(report)
     no divergence between numpy and numpy: 3 ops agree forward, 4 gradients agree backward
     """
+    if backends is None:
+        backends = _default_pair()
     if isinstance(backends, str) or len(backends) != 2:
         raise ValueError(
             f"locate_divergence: backends must name two backends, received backends={backends!r}"
@@ -476,6 +481,17 @@ def locate_divergence(
         follower._structure(f"{b} ran {len(follower.ops)} ops, {a} ran {len(lead.ops)}", None)
     # Found in execution order: forward ops first, then gradients as backward computed them.
     return DivergenceReport((a, b), lead.ops, len(lead.grad_order), follower.divergences)
+
+
+def _default_pair() -> tuple[str, str]:
+    """The reference backend and the first other usable one (crossgrad's own come first)."""
+    others = [n for n in registry.usable_backends() if n != REFERENCE_BACKEND]
+    if not others:
+        raise BackendNotFoundError(
+            f"locate_divergence: no backend but {REFERENCE_BACKEND} is usable here",
+            hint="install another backend, or pass backends=(first, second)",
+        )
+    return REFERENCE_BACKEND, others[0]
 
 
 def _device_factor(name: str) -> float:

@@ -25,7 +25,6 @@ import crossgrad
 from crossgrad.plugins import registry
 
 __all__ = [
-    "KNOWN_BACKENDS",
     "ENV_VAR",
     "BackendUnavailable",
     "backend_names",
@@ -35,16 +34,18 @@ __all__ = [
     "backend",
 ]
 
-#: Backends crossgrad ships (or will ship); each gets a test even when it is not installed,
-#: so a missing one shows up as a skip with its reason instead of silently running nothing.
-KNOWN_BACKENDS = ("numpy", "jax", "cupy")
 ENV_VAR = "CROSSGRAD_TEST_BACKENDS"
 _SELECTED = pytest.StashKey[list[str]]()
 
 
 def backend_names() -> list[str]:
-    """Every backend name a test can be run on: the known ones, then registered plugins."""
-    return list(dict.fromkeys([*KNOWN_BACKENDS, *registry.all_backends()]))
+    """Every backend name a test can be run on: crossgrad's own, then registered plugins'.
+
+    crossgrad's own backends register whether or not their library is installed, so each
+    gets its tests, and a missing one shows up as a skip with its reason instead of silently
+    running nothing.
+    """
+    return list(dict.fromkeys([*registry.builtin_backend_names(), *registry.all_backends()]))
 
 
 def unusable_reason(name: str) -> str | None:

@@ -17,10 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from crossgrad.core import dtypes
-from crossgrad.core.dtypes import DType
-from crossgrad.core.errors import DTypeError
-from crossgrad.plugins import Backend
+from crossgrad.plugins import Backend, DType, DTypeError, dtypes
 
 from crossgrad_array_api_strict import indexing
 
@@ -31,6 +28,8 @@ class ArrayApiStrictBackend(Backend):
 
     name = "array_api_strict"
     requires = "array-api-strict"
+    install_hint = "pip install array-api-strict"
+    array_modules = ("array_api_strict",)
     mutable = True
     #: op-table rows the standard cannot express, each with what it lacks. None today: all
     #: 455 rows pass every check on array_api_strict 2.6.1 (API 2025.12). A gap added here
@@ -79,7 +78,7 @@ class ArrayApiStrictBackend(Backend):
 
     def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
         xp = self.xp
-        if type(obj).__module__.split(".")[0] == "array_api_strict":
+        if self.owns(obj):
             native = None if dtype is None else self.native_dtype(dtype)
             return xp.asarray(obj, dtype=native, copy=copy)
         # Host data (nested lists, NumPy arrays and scalars): NumPy applies crossgrad's

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from crossgrad.core.function import PORTABLE_KERNELS
+from crossgrad.plugins import get_portable_kernel
 
 # Memory bound of one one-hot comparison block (elements), as in crossgrad's scatter_add.
 _BLOCK = 2**22
@@ -27,7 +27,7 @@ def getitem(xp: Any, x: Any, key: Any) -> Any:
 
 def scatter_add(xp: Any, target: Any, key: Any, values: Any) -> Any:
     """crossgrad's portable scatter-add (standard ops only), given a standard key."""
-    portable = PORTABLE_KERNELS["scatter_add"]
+    portable = get_portable_kernel("scatter_add")
     return portable(xp, target, standard_key(xp, target.shape, key), values)
 
 

@@ -18,6 +18,7 @@ def crossgrad_ops() -> list[OpSpec]:
             "crossgrad_fused.ops:rms_norm",
             cases="crossgrad_fused.cases:RMS_NORM_CASES",
             errors="crossgrad_fused.cases:RMS_NORM_ERRORS",
+            kernels=("fused.rms_norm_backward",),
             summary="x / sqrt(mean(x**2, dim=-1) + eps) * weight, over the last dim",
         ),
         OpSpec(
@@ -25,6 +26,7 @@ def crossgrad_ops() -> list[OpSpec]:
             "crossgrad_fused.ops:swiglu",
             cases="crossgrad_fused.cases:SWIGLU_CASES",
             errors="crossgrad_fused.cases:SWIGLU_ERRORS",
+            kernels=("fused.swiglu_backward",),
             summary="silu(gate) * up, the SwiGLU feed-forward activation",
         ),
         OpSpec(
@@ -32,6 +34,7 @@ def crossgrad_ops() -> list[OpSpec]:
             "crossgrad_fused.ops:softmax_cross_entropy",
             cases="crossgrad_fused.cases:SOFTMAX_CROSS_ENTROPY_CASES",
             errors="crossgrad_fused.cases:SOFTMAX_CROSS_ENTROPY_ERRORS",
+            kernels=("fused.softmax_cross_entropy_backward",),
             summary="cross-entropy of (N, C) logits and class indices in one pass",
         ),
     ]

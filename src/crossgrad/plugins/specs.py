@@ -34,6 +34,9 @@ class OpSpec:
             sequence or a ``"module:attr"`` string), checked to raise the same error class
             and message on every backend.
         summary: one line for ``crossgrad info`` and ``help``, known without importing.
+        kernels: the names of the further kernels the op's code runs besides its own
+            (its backward step's, ``"fused.rms_norm_backward"``), all in its namespace:
+            a :class:`KernelSpec` may name them, known before the code is imported.
     """
 
     name: str
@@ -41,6 +44,7 @@ class OpSpec:
     cases: Any = ()
     errors: Any = ()
     summary: str = ""
+    kernels: tuple[str, ...] = ()
 
     @property
     def namespace(self) -> str:
@@ -57,7 +61,8 @@ class KernelSpec:
 
     Args:
         op: the kernel name, which is the op's name for its forward (``"fused.rms_norm"``,
-            or a built-in op's kernel such as ``"tanh"``).
+            or a built-in op's kernel such as ``"tanh"``), or one an :class:`OpSpec`
+            declares in its ``kernels``. A name no op has makes the plugin fail to load.
         backend: the backend it runs on (``"numpy"``, ``"jax"``, ``"cupy"``, ...).
         kernel: ``kernel(xp, *arrays, **params) -> array``, or a ``"module:attr"`` string
             naming it, imported on its first call.
