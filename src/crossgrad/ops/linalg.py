@@ -57,7 +57,7 @@ def _mT(t: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the matrix tran
     return t.transpose(-1, -2)  # type: ignore[attr-defined]
 
 
-def _operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+def _matrix_operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of their promoted dtype; bool and 0-d ones are refused."""
     x = expect_tensor(x, op, "x")
     y = expect_tensor(y, op, "y")
@@ -109,7 +109,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's na
     >>> (a @ b).shape, (crossgrad.ones(3) @ crossgrad.ones(3)).shape
     ((5, 4, 2, 6), ())
     """
-    x, y = _operands("matmul", input, other)
+    x, y = _matrix_operands("matmul", input, other)
     return _matmul("matmul", x, y)
 
 
@@ -125,7 +125,7 @@ def __rmatmul__(self: Tensor, other: Any) -> Tensor:  # noqa: N807
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Product of two matrices (2-D only; use ``matmul`` for batches and vectors)."""
-    x, y = _operands("mm", input, mat2)
+    x, y = _matrix_operands("mm", input, mat2)
     if x.ndim != 2 or y.ndim != 2:
         raise ShapeError(
             f"mm: expected 2-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -136,7 +136,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched product of 3-D tensors with equal batch sizes (no broadcasting)."""
-    x, y = _operands("bmm", input, mat2)
+    x, y = _matrix_operands("bmm", input, mat2)
     if x.ndim != 3 or y.ndim != 3:
         raise ShapeError(
             f"bmm: expected 3-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -152,7 +152,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Product of a matrix and a vector."""
-    x, y = _operands("mv", input, vec)
+    x, y = _matrix_operands("mv", input, vec)
     if x.ndim != 2 or y.ndim != 1:
         raise ShapeError(
             f"mv: expected a 2-D and a 1-D tensor, received x.shape={x.shape}, y.shape={y.shape}",
@@ -168,7 +168,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     >>> crossgrad.dot(crossgrad.tensor([1.0, 2.0]), crossgrad.tensor([3.0, 4.0]))
     tensor(11.)
     """
-    x, y = _operands("dot", input, tensor)
+    x, y = _matrix_operands("dot", input, tensor)
     if x.ndim != 1 or y.ndim != 1:
         raise ShapeError(
             f"dot: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -184,7 +184,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     """Outer product of two 1-D tensors: ``out[i, j] = x[i] * y[j]``."""
-    x, y = _operands("outer", input, vec2)
+    x, y = _matrix_operands("outer", input, vec2)
     if x.ndim != 1 or y.ndim != 1:
         raise ShapeError(
             f"outer: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
