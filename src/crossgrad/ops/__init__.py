@@ -1,7 +1,8 @@
 """The op catalogue: each op defined once, attached to Tensor as methods and operators.
 
 Every op module lists the names it exports as ``crossgrad.<name>`` in ``__all__`` and the
-names that are also Tensor methods in ``TENSOR_METHODS``. ``crossgrad.ops.catalogue``
+names that are also Tensor methods in ``TENSOR_METHODS``; ``crossgrad.nn.functional``
+re-exports the ops PyTorch keeps under ``torch.nn.functional``. ``crossgrad.ops.catalogue``
 registers them through the ``crossgrad_ops`` hook, as plugins do; plugin ops have their
 place here: ``crossgrad.ops.<namespace>.<op>``.
 """
@@ -13,12 +14,41 @@ from types import ModuleType
 from typing import Any
 
 from crossgrad.core import context
-from crossgrad.ops import conv, creation, elementwise, index, linalg, reduce, shape
+from crossgrad.ops import (
+    activation,
+    conv,
+    creation,
+    dropout,
+    elementwise,
+    embedding,
+    index,
+    linalg,
+    loss,
+    normalization,
+    reduce,
+    resample,
+    shape,
+)
 
 
 def modules() -> list[ModuleType]:
     """The op modules, in the order their names are exported."""
-    return [creation, elementwise, reduce, shape, index, linalg, conv]
+    return [
+        creation,
+        elementwise,
+        reduce,
+        shape,
+        index,
+        linalg,
+        conv,
+        # torch.nn.functional's ops: none is crossgrad.<name> (empty __all__)
+        activation,
+        dropout,
+        embedding,
+        loss,
+        normalization,
+        resample,
+    ]
 
 
 _SUBMODULES = frozenset(m.name for m in pkgutil.iter_modules(__path__))

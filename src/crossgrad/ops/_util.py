@@ -7,12 +7,14 @@ from typing import Any
 
 from crossgrad.core import context, dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
+from crossgrad.core.function import _mismatch
 from crossgrad.core.tensor import Tensor, normalize_dim
 
 __all__ = [
     "Tensor",
     "normalize_dim",
     "expect_tensor",
+    "expect_same_backend",
     "floating",
     "as_tensor_like",
     "broadcast_shapes",
@@ -29,6 +31,12 @@ def expect_tensor(x: Any, op: str, name: str = "input") -> Tensor:
             hint=f"wrap it first: crossgrad.tensor({name})",
         )
     return x
+
+
+def expect_same_backend(op: str, input: Tensor, other: Tensor) -> None:  # noqa: A002
+    """Raise BackendMismatchError unless ``other`` lives on ``input``'s backend."""
+    if other._backend is not input._backend:
+        raise _mismatch(op, input._backend, other._backend)
 
 
 def cast(x: Tensor, dtype: dtypes.DType) -> Tensor:

@@ -417,3 +417,78 @@ def _contract(xp: Any, sa: str, a: Any, sb: str, b: Any, keep: set[str]) -> tupl
     letters = batch + only_a + only_b
     result = xp.reshape(xp.matmul(a, b), tuple(size[c] for c in letters))
     return "".join(letters), result
+
+
+# ====================================================================== linear layers
+# linear and bilinear are torch.nn.functional's, not crossgrad.<name>: not in __all__.
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias``, with ``weight`` of shape (out_features, in_features)."""
+    input = expect_tensor(input, "linear")
+    weight = expect_tensor(weight, "linear", "weight")
+    if weight.ndim not in (1, 2) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise ShapeError(
+            f"linear: input features do not match the weight: input.shape={input.shape}, "
+            f"weight.shape={weight.shape}",
+            hint="weight must have shape (out_features, in_features) with in_features = "
+            "input.shape[-1]",
+        )
+    out_features = weight.shape[0] if weight.ndim == 2 else ()
+    if bias is not None:
+        bias = expect_tensor(bias, "linear", "bias")
+        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (out_features,)):
+            raise ShapeError(
+                f"linear: bias does not match the weight: bias.shape={bias.shape}, "
+                f"weight.shape={weight.shape}",
+                hint="bias must have shape (out_features,)",
+            )
+    out = matmul(input, weight.T if weight.ndim == 2 else weight)
+    return out if bias is None else out + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = input1[...] @ weight[o] @ input2[...] + bias[o]``.
+
+    ``weight`` is (out_features, in1_features, in2_features); the inputs share their
+    leading dims.
+
+    >>> import crossgrad
+    >>> bilinear(crossgrad.ones(2, 3), crossgrad.ones(2, 4), crossgrad.ones(5, 3, 4)).shape
+    (2, 5)
+    """
+    input1 = expect_tensor(input1, "bilinear", "input1")
+    input2 = expect_tensor(input2, "bilinear", "input2")
+    weight = expect_tensor(weight, "bilinear", "weight")
+    if (
+        weight.ndim != 3
+        or input1.ndim == 0
+        or input2.ndim == 0
+        or input1.shape[:-1] != input2.shape[:-1]
+        or input1.shape[-1] != weight.shape[1]
+        or input2.shape[-1] != weight.shape[2]
+    ):
+        raise ShapeError(
+            f"bilinear: input shapes do not fit the weight: input1.shape={input1.shape}, "
+            f"input2.shape={input2.shape}, weight.shape={weight.shape}",
+            hint="weight must be (out, in1, in2) with in1 = input1.shape[-1], "
+            "in2 = input2.shape[-1], and the inputs' leading dims equal",
+        )
+    out, in1, in2 = weight.shape
+    if bias is not None:
+        bias = expect_tensor(bias, "bilinear", "bias")
+        if bias.shape != (out,):
+            raise ShapeError(
+                f"bilinear: bias does not match the weight: bias.shape="
+                f"{bias.shape}, weight.shape={weight.shape}",
+                hint="bias must have shape (out_features,)",
+            )
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, in1)  # type: ignore[attr-defined]
+    x2 = input2.reshape(-1, in2)  # type: ignore[attr-defined]
+    # (N, in1) @ (in1, out * in2) -> (N, out, in2), then contract in2 with x2.
+    left = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out * in2))  # type: ignore
+    y = (left.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)  # type: ignore[attr-defined]
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)  # type: ignore[attr-defined]

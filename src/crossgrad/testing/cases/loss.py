@@ -1,32 +1,20 @@
-"""Op-case rows for crossgrad.nn.functional.
+"""Op-case rows for crossgrad.ops.loss through nn.functional.
 
 References are written from the definitions (PyTorch's documented formulas) in float64
 NumPy. Class-index targets are fixed int64 arrays, so the harness treats them as constants;
 weights and pos_weight are fixed inside the calls (PyTorch does not differentiate them).
 """
 
-import math
-
 import numpy as np
 
 import crossgrad as cg
 from crossgrad.testing import Arg, OpCase
+from crossgrad.testing.cases.activation import log_softmax_reference as _log_softmax
 
 F = cg.nn.functional
 S = (3, 4)
-_erf = np.vectorize(math.erf)
 
 # ---------------------------------------------------------------- references
-
-
-def _softmax(x, dim):
-    e = np.exp(x - x.max(axis=dim, keepdims=True))
-    return e / e.sum(axis=dim, keepdims=True)
-
-
-def _log_softmax(x, dim):
-    s = x - x.max(axis=dim, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=dim, keepdims=True))
 
 
 def _reduce(loss, reduction):
@@ -78,14 +66,6 @@ def _bce_logits(x, t, weight=None, reduction="mean", pos_weight=None):
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
-def _softplus(x, beta=1.0, threshold=20.0):
-    return np.where(x * beta > threshold, x, np.logaddexp(0, x * beta) / beta)
-
-
-def _gelu_tanh(x):
-    return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))
-
-
 # ---------------------------------------------------------------- fixed inputs
 
 T4 = np.array([0, 4, 2, 1], dtype=np.int64)  # targets for (4, 5) logits
@@ -109,112 +89,6 @@ def _w(values, like):
 # ---------------------------------------------------------------- rows
 
 CASES = [
-    # softmax / log_softmax
-    OpCase(
-        "softmax-dim-1",
-        lambda x: F.softmax(x, dim=-1),
-        lambda x: _softmax(x, -1),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "softmax-dim0",
-        lambda x: F.softmax(x, dim=0),
-        lambda x: _softmax(x, 0),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "softmax-3d-dim1",
-        lambda x: F.softmax(x, 1),
-        lambda x: _softmax(x, 1),
-        [Arg((2, 3, 4), low=-3, high=3)],
-    ),
-    OpCase(
-        "softmax-large-logits",
-        lambda x: F.softmax(x * 1000, dim=-1),
-        lambda x: _softmax(x * 1000, -1),
-        [Arg((2, 3))],
-        grad=False,
-    ),
-    OpCase("softmax-method", lambda x: x.softmax(1), lambda x: _softmax(x, 1), [Arg(S)]),
-    OpCase(
-        "log_softmax-dim-1",
-        lambda x: F.log_softmax(x, dim=-1),
-        lambda x: _log_softmax(x, -1),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "log_softmax-dim0",
-        lambda x: F.log_softmax(x, dim=0),
-        lambda x: _log_softmax(x, 0),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "log_softmax-3d-dim1",
-        lambda x: F.log_softmax(x, 1),
-        lambda x: _log_softmax(x, 1),
-        [Arg((2, 3, 4), low=-3, high=3)],
-    ),
-    OpCase(
-        "log_softmax-large-logits",
-        lambda x: F.log_softmax(x * 1000, dim=-1),
-        lambda x: _log_softmax(x * 1000, -1),
-        [Arg((2, 3))],
-        grad=False,
-    ),
-    OpCase(
-        "log_softmax-method", lambda x: x.log_softmax(-1), lambda x: _log_softmax(x, -1), [Arg(S)]
-    ),
-    # activations
-    OpCase("relu", F.relu, lambda x: np.maximum(x, 0), [Arg(S)]),
-    OpCase(
-        "gelu", F.gelu, lambda x: 0.5 * x * (1 + _erf(x / math.sqrt(2))), [Arg(S, low=-3, high=3)]
-    ),
-    OpCase(
-        "gelu-tanh", lambda x: F.gelu(x, approximate="tanh"), _gelu_tanh, [Arg(S, low=-3, high=3)]
-    ),
-    OpCase("silu", F.silu, lambda x: x / (1 + np.exp(-x)), [Arg(S, low=-4, high=4)]),
-    OpCase("leaky_relu", F.leaky_relu, lambda x: np.where(x > 0, x, 0.01 * x), [Arg(S)]),
-    OpCase(
-        "leaky_relu-slope",
-        lambda x: F.leaky_relu(x, 0.2),
-        lambda x: np.where(x > 0, x, 0.2 * x),
-        [Arg(S)],
-    ),
-    OpCase("elu", F.elu, lambda x: np.where(x > 0, x, np.expm1(x)), [Arg(S, low=-3, high=3)]),
-    OpCase(
-        "elu-alpha",
-        lambda x: F.elu(x, alpha=0.5),
-        lambda x: np.where(x > 0, x, 0.5 * np.expm1(x)),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase("softplus", F.softplus, _softplus, [Arg(S, low=-5, high=5)]),
-    OpCase(
-        "softplus-beta-threshold",
-        lambda x: F.softplus(x, beta=2.0, threshold=3.0),
-        lambda x: _softplus(x, 2.0, 3.0),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "softplus-extreme",
-        F.softplus,
-        _softplus,
-        [np.array([-800.0, -30.0, -1.5, 0.25, 19.5, 25.0, 800.0])],
-    ),
-    OpCase("sigmoid", F.sigmoid, lambda x: 1 / (1 + np.exp(-x)), [Arg(S, low=-4, high=4)]),
-    OpCase("tanh", F.tanh, np.tanh, [Arg(S)]),
-    # linear
-    OpCase("linear", F.linear, lambda x, w, b: x @ w.T + b, [Arg((3, 4)), Arg((5, 4)), Arg((5,))]),
-    OpCase("linear-no-bias", F.linear, lambda x, w: x @ w.T, [Arg((3, 4)), Arg((5, 4))]),
-    OpCase(
-        "linear-batched",
-        F.linear,
-        lambda x, w, b: x @ w.T + b,
-        [Arg((2, 3, 4)), Arg((5, 4)), Arg((5,))],
-    ),
-    # dropout: only its deterministic settings (statistics: tests/nn/test_dropout.py)
-    OpCase("dropout-eval", lambda x: F.dropout(x, p=0.5, training=False), lambda x: x, [Arg(S)]),
-    OpCase("dropout-p0", lambda x: F.dropout(x, p=0.0), lambda x: x, [Arg(S)]),
-    OpCase("dropout-p1", lambda x: F.dropout(x, p=1.0), lambda x: x * 0, [Arg(S)]),
     # mse_loss
     *[
         OpCase(
