@@ -27,19 +27,9 @@ TENSOR_METHODS = ["softmax", "log_softmax"]
 # ====================================================================== softmax, log_softmax
 
 
-class _AlongDim(Op):
-    """An op along ``dim`` whose backward reads its output ``y``: softmax, log_softmax."""
-
-    @staticmethod
-    def forward(ctx: Node, x: Any, dim: int) -> Any:
-        y = ctx.call(x, dim=dim)
-        ctx.dim = dim
-        ctx.save_for_backward(y)
-        return y
-
-
 class _ChainStep(Op):
-    """The chain-rule step ``(g, y) -> input gradient`` of an :class:`_AlongDim` op."""
+    """The chain-rule step ``(g, y) -> input gradient`` of an :class:`_AlongDim` op, an op
+    itself so that it is differentiable."""
 
     @staticmethod
     def forward(ctx: Node, g: Any, y: Any, dim: int) -> Any:
@@ -48,24 +38,26 @@ class _ChainStep(Op):
         return ctx.call(g, y, dim=dim)
 
 
-class Softmax(_AlongDim):
-    """``exp(x - max) / sum(exp(x - max))`` along ``dim``."""
+class _AlongDim(Op):
+    """An op along ``dim`` whose backward is ``chain_step`` of the gradient and its output."""
 
-    name = "softmax"
-
-    @staticmethod
-    def kernel(xp: Any, x: Any, dim: int) -> Any:
-        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
-        return e / xp.sum(e, axis=dim, keepdims=True)
+    chain_step: type[_ChainStep]
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> Tensor:
+    def forward(ctx: Node, x: Any, dim: int) -> Any:
+        y = ctx.call(x, dim=dim)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @classmethod
+    def backward(cls, ctx: Node, g: Tensor) -> Tensor:  # type: ignore[override]
         (y,) = ctx.saved_tensors
-        return SoftmaxBackward.apply(g, y, dim=ctx.dim)
+        return cls.chain_step.apply(g, y, dim=ctx.dim)
 
 
 class SoftmaxBackward(_ChainStep):
-    """``y * (g - sum(g * y))``: the chain rule step of softmax, itself differentiable."""
+    """``y * (g - sum(g * y))``: the chain rule step of softmax."""
 
     name = "softmax_backward"
 
@@ -86,24 +78,20 @@ class SoftmaxBackward(_ChainStep):
         return grad_g, grad_y
 
 
-class LogSoftmax(_AlongDim):
-    """``x - max - log(sum(exp(x - max)))`` along ``dim``."""
+class Softmax(_AlongDim):
+    """``exp(x - max) / sum(exp(x - max))`` along ``dim``."""
 
-    name = "log_softmax"
+    name = "softmax"
+    chain_step = SoftmaxBackward
 
     @staticmethod
     def kernel(xp: Any, x: Any, dim: int) -> Any:
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
-
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return LogSoftmaxBackward.apply(g, y, dim=ctx.dim)
+        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+        return e / xp.sum(e, axis=dim, keepdims=True)
 
 
 class LogSoftmaxBackward(_ChainStep):
-    """``g - exp(y) * sum(g)``: the chain rule step of log_softmax, itself differentiable."""
+    """``g - exp(y) * sum(g)``: the chain rule step of log_softmax."""
 
     name = "log_softmax_backward"
 
@@ -120,6 +108,18 @@ class LogSoftmaxBackward(_ChainStep):
         grad_g = gg - (gg * p).sum(dim, keepdim=True) if need_g else None
         grad_y = -(gg * p * g.sum(dim, keepdim=True)) if need_y else None
         return grad_g, grad_y
+
+
+class LogSoftmax(_AlongDim):
+    """``x - max - log(sum(exp(x - max)))`` along ``dim``."""
+
+    name = "log_softmax"
+    chain_step = LogSoftmaxBackward
+
+    @staticmethod
+    def kernel(xp: Any, x: Any, dim: int) -> Any:
+        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
 
 
 def _softmax_dim(op: str, input: Tensor, dim: int | None) -> int:  # noqa: A002

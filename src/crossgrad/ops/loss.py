@@ -32,11 +32,16 @@ _REDUCTIONS = ("none", "mean", "sum")
 # ====================================================================== reduction, targets
 
 
-def _check_reduction(op: str, reduction: str) -> None:
-    if reduction not in _REDUCTIONS:
+def _check_reduction(
+    op: str,
+    reduction: str,
+    choices: tuple[str, ...] = _REDUCTIONS,
+    hint: str = "reduction='mean' (the default)",
+) -> None:
+    if reduction not in choices:
         raise ValueError(
-            f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
-            "'mean', 'sum'\nhint: pass reduction='mean' (the default)"
+            f"{op}: unknown reduction={reduction!r}; choose one of "
+            f"{', '.join(map(repr, choices))}\nhint: pass {hint}"
         )
 
 
@@ -78,15 +83,7 @@ def _regression_pair(
 
 def mse_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor:  # noqa: A002
     """Mean (or sum, or each) of the squared differences ``(input - target) ** 2``."""
-    input = floating(input, "mse_loss")
-    _check_reduction("mse_loss", reduction)
-    target = _as_input_dtype("mse_loss", "target", target, input)
-    if target.shape != input.shape:
-        warnings.warn(
-            f"mse_loss: target.shape={target.shape} differs from input.shape={input.shape}; "
-            "they will be broadcast, which is likely not what you want",
-            stacklevel=2,
-        )
+    input, target = _regression_pair("mse_loss", input, target, reduction)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -168,11 +165,7 @@ def kl_div(
     tensor(0.)
     """
     op = "kl_div"
-    if reduction not in (*_REDUCTIONS, "batchmean"):
-        raise ValueError(
-            f"{op}: unknown reduction={reduction!r}; choose one of 'none', "
-            "'mean', 'sum', 'batchmean'\nhint: pass reduction='batchmean'"
-        )
+    _check_reduction(op, reduction, (*_REDUCTIONS, "batchmean"), "reduction='batchmean'")
     input, target = _regression_pair(
         op, input, target, "sum" if reduction == "batchmean" else reduction
     )
@@ -240,7 +233,16 @@ def _per_sample(xp: Any, g: Any, reduce: bool) -> Any:
     return g if reduce else xp.reshape(g, g.shape[:1] + (1,) + g.shape[1:])
 
 
-class NllLoss(Op):
+class _ClassLinearMap(Op):
+    """NllLoss or its backward: a linear map of its one array input, given D (``d``)."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, d: Any, reduce: bool) -> Any:
+        ctx.params = {"d": d, "reduce": reduce}
+        return ctx.call(a, d=d, reduce=reduce)
+
+
+class NllLoss(_ClassLinearMap):
     """``-sum(D * logp)`` over the class dim (dim 1), summed or kept per sample.
 
     Linear in ``logp``: this op and its backward are each other's adjoint, so the backward
@@ -254,16 +256,11 @@ class NllLoss(Op):
         return -xp.sum(logp * d) if reduce else -xp.sum(logp * d, axis=1)
 
     @staticmethod
-    def forward(ctx: Node, logp: Any, d: Any, reduce: bool) -> Any:
-        ctx.params = {"d": d, "reduce": reduce}
-        return ctx.call(logp, d=d, reduce=reduce)
-
-    @staticmethod
     def backward(ctx: Node, g: Tensor) -> Tensor:
         return NllLossBackward.apply(g, **ctx.params)
 
 
-class NllLossBackward(Op):
+class NllLossBackward(_ClassLinearMap):
     """``-g * D``: the loss gradient put at the target class (and spread by smoothing)."""
 
     name = "nll_loss_backward"
@@ -271,11 +268,6 @@ class NllLossBackward(Op):
     @staticmethod
     def kernel(xp: Any, g: Any, d: Any, reduce: bool) -> Any:
         return -(d * _per_sample(xp, g, reduce))
-
-    @staticmethod
-    def forward(ctx: Node, g: Any, d: Any, reduce: bool) -> Any:
-        ctx.params = {"d": d, "reduce": reduce}
-        return ctx.call(g, d=d, reduce=reduce)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> Tensor:

@@ -38,65 +38,47 @@ def _gelu_tanh(x):
 
 # ---------------------------------------------------------------- rows
 
+
+def _along_dim_rows(name, fn, reference, method_dim):
+    """softmax's or log_softmax's rows: one per dim, huge logits, and the Tensor method."""
+    return [
+        OpCase(
+            f"{name}-dim-1",
+            lambda x: fn(x, dim=-1),
+            lambda x: reference(x, -1),
+            [Arg(S, low=-3, high=3)],
+        ),
+        OpCase(
+            f"{name}-dim0",
+            lambda x: fn(x, dim=0),
+            lambda x: reference(x, 0),
+            [Arg(S, low=-3, high=3)],
+        ),
+        OpCase(
+            f"{name}-3d-dim1",
+            lambda x: fn(x, 1),
+            lambda x: reference(x, 1),
+            [Arg((2, 3, 4), low=-3, high=3)],
+        ),
+        OpCase(
+            f"{name}-large-logits",
+            lambda x: fn(x * 1000, dim=-1),
+            lambda x: reference(x * 1000, -1),
+            [Arg((2, 3))],
+            grad=False,
+        ),
+        OpCase(
+            f"{name}-method",
+            lambda x: getattr(x, name)(method_dim),
+            lambda x: reference(x, method_dim),
+            [Arg(S)],
+        ),
+    ]
+
+
 CASES = [
-    # softmax / log_softmax
-    OpCase(
-        "softmax-dim-1",
-        lambda x: F.softmax(x, dim=-1),
-        lambda x: softmax_reference(x, -1),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "softmax-dim0",
-        lambda x: F.softmax(x, dim=0),
-        lambda x: softmax_reference(x, 0),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "softmax-3d-dim1",
-        lambda x: F.softmax(x, 1),
-        lambda x: softmax_reference(x, 1),
-        [Arg((2, 3, 4), low=-3, high=3)],
-    ),
-    OpCase(
-        "softmax-large-logits",
-        lambda x: F.softmax(x * 1000, dim=-1),
-        lambda x: softmax_reference(x * 1000, -1),
-        [Arg((2, 3))],
-        grad=False,
-    ),
-    OpCase("softmax-method", lambda x: x.softmax(1), lambda x: softmax_reference(x, 1), [Arg(S)]),
-    OpCase(
-        "log_softmax-dim-1",
-        lambda x: F.log_softmax(x, dim=-1),
-        lambda x: log_softmax_reference(x, -1),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "log_softmax-dim0",
-        lambda x: F.log_softmax(x, dim=0),
-        lambda x: log_softmax_reference(x, 0),
-        [Arg(S, low=-3, high=3)],
-    ),
-    OpCase(
-        "log_softmax-3d-dim1",
-        lambda x: F.log_softmax(x, 1),
-        lambda x: log_softmax_reference(x, 1),
-        [Arg((2, 3, 4), low=-3, high=3)],
-    ),
-    OpCase(
-        "log_softmax-large-logits",
-        lambda x: F.log_softmax(x * 1000, dim=-1),
-        lambda x: log_softmax_reference(x * 1000, -1),
-        [Arg((2, 3))],
-        grad=False,
-    ),
-    OpCase(
-        "log_softmax-method",
-        lambda x: x.log_softmax(-1),
-        lambda x: log_softmax_reference(x, -1),
-        [Arg(S)],
-    ),
+    *_along_dim_rows("softmax", F.softmax, softmax_reference, 1),
+    *_along_dim_rows("log_softmax", F.log_softmax, log_softmax_reference, -1),
     # activations
     OpCase("relu", F.relu, lambda x: np.maximum(x, 0), [Arg(S)]),
     OpCase(

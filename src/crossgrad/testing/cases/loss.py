@@ -88,66 +88,66 @@ def _w(values, like):
 
 # ---------------------------------------------------------------- rows
 
+
+def _each_reduction(name, fn, reference, args):
+    """One row ``<name>-<reduction>`` per reduction; ``fn`` and ``reference`` take the
+    reduction after the inputs."""
+    return [
+        OpCase(
+            f"{name}-{r}",
+            lambda *xs, r=r: fn(*xs, r),
+            lambda *xs, r=r: reference(*xs, r),
+            args,
+        )
+        for r in ("mean", "sum", "none")
+    ]
+
+
 CASES = [
     # mse_loss
-    *[
-        OpCase(
-            f"mse_loss-{r}",
-            lambda x, y, r=r: F.mse_loss(x, y, reduction=r),
-            lambda x, y, r=r: _reduce((x - y) ** 2, r),
-            [Arg(S), Arg(S)],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "mse_loss",
+        lambda x, y, r: F.mse_loss(x, y, reduction=r),
+        lambda x, y, r: _reduce((x - y) ** 2, r),
+        [Arg(S), Arg(S)],
+    ),
     # cross_entropy, class indices
-    *[
-        OpCase(
-            f"cross_entropy-{r}",
-            lambda x, t, r=r: F.cross_entropy(x, t, reduction=r),
-            lambda x, t, r=r: _ce(x, t, reduction=r),
-            [LOGITS, T4],
-        )
-        for r in ("mean", "sum", "none")
-    ],
-    *[
-        OpCase(
-            f"cross_entropy-weight-ignored-{r}",
-            lambda x, t, r=r: F.cross_entropy(x, t, _w(W5, x), reduction=r),
-            lambda x, t, r=r: _ce(x, t, weight=W5, reduction=r),
-            [LOGITS, T4_IGNORED],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "cross_entropy",
+        lambda x, t, r: F.cross_entropy(x, t, reduction=r),
+        lambda x, t, r: _ce(x, t, reduction=r),
+        [LOGITS, T4],
+    ),
+    *_each_reduction(
+        "cross_entropy-weight-ignored",
+        lambda x, t, r: F.cross_entropy(x, t, _w(W5, x), reduction=r),
+        lambda x, t, r: _ce(x, t, weight=W5, reduction=r),
+        [LOGITS, T4_IGNORED],
+    ),
     OpCase(
         "cross_entropy-ignore_index-3",
         lambda x, t: F.cross_entropy(x, t, ignore_index=3),
         lambda x, t: _ce(x, t, ignore_index=3),
         [LOGITS, T4_IGNORE_3],
     ),
-    *[
-        OpCase(
-            f"cross_entropy-label_smoothing-{r}",
-            lambda x, t, r=r: F.cross_entropy(x, t, reduction=r, label_smoothing=0.2),
-            lambda x, t, r=r: _ce(x, t, reduction=r, smoothing=0.2),
-            [LOGITS, T4_IGNORED],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "cross_entropy-label_smoothing",
+        lambda x, t, r: F.cross_entropy(x, t, reduction=r, label_smoothing=0.2),
+        lambda x, t, r: _ce(x, t, reduction=r, smoothing=0.2),
+        [LOGITS, T4_IGNORED],
+    ),
     OpCase(
         "cross_entropy-label_smoothing-weight",
         lambda x, t: F.cross_entropy(x, t, _w(W5, x), label_smoothing=0.3),
         lambda x, t: _ce(x, t, weight=W5, smoothing=0.3),
         [LOGITS, T4_IGNORED],
     ),
-    *[
-        OpCase(
-            f"cross_entropy-3d-{r}",
-            lambda x, t, r=r: F.cross_entropy(x, t, reduction=r),
-            lambda x, t, r=r: _ce(x, t, reduction=r),
-            [LOGITS_3D, T3D],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "cross_entropy-3d",
+        lambda x, t, r: F.cross_entropy(x, t, reduction=r),
+        lambda x, t, r: _ce(x, t, reduction=r),
+        [LOGITS_3D, T3D],
+    ),
     OpCase(
         "cross_entropy-3d-weight-ignored-smoothing",
         lambda x, t: F.cross_entropy(x, t, _w(W4, x), ignore_index=-1, label_smoothing=0.1),
@@ -161,15 +161,12 @@ CASES = [
         [Arg((5,)), np.array(3, dtype=np.int64)],
     ),
     # cross_entropy, class probabilities (differentiable in the target too)
-    *[
-        OpCase(
-            f"cross_entropy-probs-{r}",
-            lambda x, p, r=r: F.cross_entropy(x, p, reduction=r),
-            lambda x, p, r=r: _ce_prob(x, p, reduction=r),
-            [LOGITS, PROBS],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "cross_entropy-probs",
+        lambda x, p, r: F.cross_entropy(x, p, reduction=r),
+        lambda x, p, r: _ce_prob(x, p, reduction=r),
+        [LOGITS, PROBS],
+    ),
     OpCase(
         "cross_entropy-probs-weight-smoothing",
         lambda x, p: F.cross_entropy(x, p, _w(W5, x), label_smoothing=0.2),
@@ -183,43 +180,31 @@ CASES = [
         [LOGITS_3D, Arg((2, 4, 3), low=0.0, high=1.0)],
     ),
     # nll_loss
-    *[
-        OpCase(
-            f"nll_loss-{r}",
-            lambda x, t, r=r: F.nll_loss(x, t, reduction=r),
-            lambda x, t, r=r: _nll(x, t, reduction=r),
-            [LOGITS, T4],
-        )
-        for r in ("mean", "sum", "none")
-    ],
-    *[
-        OpCase(
-            f"nll_loss-weight-ignored-{r}",
-            lambda x, t, r=r: F.nll_loss(x, t, _w(W5, x), reduction=r),
-            lambda x, t, r=r: _nll(x, t, weight=W5, reduction=r),
-            [LOGITS, T4_IGNORED],
-        )
-        for r in ("mean", "sum", "none")
-    ],
-    *[
-        OpCase(
-            f"nll_loss-3d-weight-ignored-{r}",
-            lambda x, t, r=r: F.nll_loss(x, t, _w(W4, x), ignore_index=-1, reduction=r),
-            lambda x, t, r=r: _nll(x, t, weight=W4, ignore_index=-1, reduction=r),
-            [LOGITS_3D, T3D_IGNORED],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "nll_loss",
+        lambda x, t, r: F.nll_loss(x, t, reduction=r),
+        lambda x, t, r: _nll(x, t, reduction=r),
+        [LOGITS, T4],
+    ),
+    *_each_reduction(
+        "nll_loss-weight-ignored",
+        lambda x, t, r: F.nll_loss(x, t, _w(W5, x), reduction=r),
+        lambda x, t, r: _nll(x, t, weight=W5, reduction=r),
+        [LOGITS, T4_IGNORED],
+    ),
+    *_each_reduction(
+        "nll_loss-3d-weight-ignored",
+        lambda x, t, r: F.nll_loss(x, t, _w(W4, x), ignore_index=-1, reduction=r),
+        lambda x, t, r: _nll(x, t, weight=W4, ignore_index=-1, reduction=r),
+        [LOGITS_3D, T3D_IGNORED],
+    ),
     # binary_cross_entropy
-    *[
-        OpCase(
-            f"binary_cross_entropy-{r}",
-            lambda x, t, r=r: F.binary_cross_entropy(x, t, reduction=r),
-            lambda x, t, r=r: _bce(x, t, reduction=r),
-            [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "binary_cross_entropy",
+        lambda x, t, r: F.binary_cross_entropy(x, t, reduction=r),
+        lambda x, t, r: _bce(x, t, reduction=r),
+        [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)],
+    ),
     OpCase(
         "binary_cross_entropy-weight",
         lambda x, t: F.binary_cross_entropy(x, t, _w(W4, x)),
@@ -227,15 +212,12 @@ CASES = [
         [Arg(S, low=0.05, high=0.95), Arg(S, low=0.0, high=1.0)],
     ),
     # binary_cross_entropy_with_logits
-    *[
-        OpCase(
-            f"binary_cross_entropy_with_logits-{r}",
-            lambda x, t, r=r: F.binary_cross_entropy_with_logits(x, t, reduction=r),
-            lambda x, t, r=r: _bce_logits(x, t, reduction=r),
-            [Arg(S, low=-4, high=4), Arg(S, low=0.0, high=1.0)],
-        )
-        for r in ("mean", "sum", "none")
-    ],
+    *_each_reduction(
+        "binary_cross_entropy_with_logits",
+        lambda x, t, r: F.binary_cross_entropy_with_logits(x, t, reduction=r),
+        lambda x, t, r: _bce_logits(x, t, reduction=r),
+        [Arg(S, low=-4, high=4), Arg(S, low=0.0, high=1.0)],
+    ),
     OpCase(
         "binary_cross_entropy_with_logits-weight-pos_weight",
         lambda x, t: F.binary_cross_entropy_with_logits(
