@@ -1,5 +1,5 @@
 """Op-case rows for crossgrad.ops.dropout: only its deterministic settings (statistics:
-tests/nn/test_dropout.py)."""
+tests/ops/test_dropout.py)."""
 
 import crossgrad as cg
 from crossgrad.testing import Arg, OpCase
