@@ -1,9 +1,15 @@
 """Every error the linear-algebra ops raise: its class, the op it names, the values shown."""
 
+import re
+
 import pytest
 
 import crossgrad
 from crossgrad import DTypeError, ShapeError
+
+
+def _raises(cls, message):
+    return pytest.raises(cls, match=re.escape(message))
 
 
 def z(*shape):
@@ -121,3 +127,19 @@ def test_einsum_bad_equations_raise(backend, equation, shapes, match):
 def test_einsum_non_tensor_operand_raises(backend):
     with pytest.raises(DTypeError, match=r"einsum: operands\[1\] must be a Tensor"):
         crossgrad.einsum("i,i->", z(2), [1.0, 2.0])
+
+
+def test_linear_in_features_must_match(backend):
+    with _raises(
+        ShapeError,
+        "linear: input features do not match the weight: "
+        "input.shape=(3, 4), weight.shape=(5, 3)\nhint: weight must have shape",
+    ):
+        crossgrad.nn.functional.linear(z(3, 4), z(5, 3))
+
+
+def test_linear_bias_must_match_out_features(backend):
+    with _raises(
+        ShapeError, "linear: bias does not match the weight: bias.shape=(4,), weight.shape=(5, 3)"
+    ):
+        crossgrad.nn.functional.linear(z(2, 3), z(5, 3), z(4))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
+from crossgrad.core.function import _mismatch
 from crossgrad.core.gradient_ops import Cast, SumToShape
 from crossgrad.core.tensor import TensorBase, make, normalize_dim
 from crossgrad.plugins import registry
@@ -23,6 +24,7 @@ __all__ = [
     "Tensor",
     "normalize_dim",
     "expect_tensor",
+    "expect_same_backend",
     "floating",
     "as_tensor_like",
     "broadcast_shapes",
@@ -39,6 +41,12 @@ def expect_tensor(x: Any, op: str, name: str = "input") -> Tensor:
             hint=f"wrap it first: crossgrad.tensor({name})",
         )
     return x
+
+
+def expect_same_backend(op: str, input: Tensor, other: Tensor) -> None:  # noqa: A002
+    """Raise BackendMismatchError unless ``other`` lives on ``input``'s backend."""
+    if other._backend is not input._backend:
+        raise _mismatch(op, input._backend, other._backend)
 
 
 def cast(x: Tensor, dtype: dtypes.DType) -> Tensor:

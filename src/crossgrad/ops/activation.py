@@ -1,30 +1,45 @@
-"""Activation ops with forward and derivative side by side.
+"""Activations: softmax, log_softmax, relu, leaky_relu, elu, gelu, silu, softplus.
 
-softmax and log_softmax are ops of their own (with their chain-rule steps as ops too), for
-speed and numerical stability; ``crossgrad.nn.functional`` re-exports them.
+Most are compositions of elementwise ops, so gradients of any order come for free; softmax,
+log_softmax and softplus are ops of their own, forward and backward side by side, for speed
+and numerical stability. Each backward of softmax and log_softmax is again an op (the
+chain-rule step), itself differentiable.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
 from crossgrad.ops import elementwise as ew
-from crossgrad.ops._util import Tensor, cast, floating, normalize_dim
+from crossgrad.ops._util import Tensor, cast, expect_tensor, floating, normalize_dim
+from crossgrad.ops.inplace import maybe_inplace
 
+# PyTorch keeps these ops under torch.nn.functional, so none is crossgrad.<name>;
+# crossgrad.nn.functional re-exports them.
 __all__: list[str] = []
 
 
-class Softmax(Op):
-    """``exp(x - max) / sum(exp(x - max))`` along ``dim``."""
+# ====================================================================== softmax, log_softmax
 
-    name = "softmax"
+
+class _ChainStep(Op):
+    """The chain-rule step ``(g, y) -> input gradient`` of an :class:`_AlongDim` op, an op
+    itself so that it is differentiable."""
 
     @staticmethod
-    def kernel(xp: Any, x: Any, dim: int) -> Any:
-        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
-        return e / xp.sum(e, axis=dim, keepdims=True)
+    def forward(ctx: Node, g: Any, y: Any, dim: int) -> Any:
+        ctx.dim = dim
+        ctx.save_for_backward(g, y)
+        return ctx.call(g, y, dim=dim)
+
+
+class _AlongDim(Op):
+    """An op along ``dim`` whose backward is ``chain_step`` of the gradient and its output."""
+
+    chain_step: type[_ChainStep]
 
     @staticmethod
     def forward(ctx: Node, x: Any, dim: int) -> Any:
@@ -33,26 +48,20 @@ class Softmax(Op):
         ctx.save_for_backward(y)
         return y
 
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> Tensor:
+    @classmethod
+    def backward(cls, ctx: Node, g: Tensor) -> Tensor:  # type: ignore[override]
         (y,) = ctx.saved_tensors
-        return SoftmaxBackward.apply(g, y, dim=ctx.dim)
+        return cls.chain_step.apply(g, y, dim=ctx.dim)
 
 
-class SoftmaxBackward(Op):
-    """``y * (g - sum(g * y))``: the chain rule step of softmax, itself differentiable."""
+class SoftmaxBackward(_ChainStep):
+    """``y * (g - sum(g * y))``: the chain rule step of softmax."""
 
     name = "softmax_backward"
 
     @staticmethod
     def kernel(xp: Any, g: Any, y: Any, dim: int) -> Any:
         return y * (g - xp.sum(g * y, axis=dim, keepdims=True))
-
-    @staticmethod
-    def forward(ctx: Node, g: Any, y: Any, dim: int) -> Any:
-        ctx.dim = dim
-        ctx.save_for_backward(g, y)
-        return ctx.call(g, y, dim=dim)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Any, Any]:
@@ -67,43 +76,26 @@ class SoftmaxBackward(Op):
         return grad_g, grad_y
 
 
-class LogSoftmax(Op):
-    """``x - max - log(sum(exp(x - max)))`` along ``dim``."""
+class Softmax(_AlongDim):
+    """``exp(x - max) / sum(exp(x - max))`` along ``dim``."""
 
-    name = "log_softmax"
+    name = "softmax"
+    chain_step = SoftmaxBackward
 
     @staticmethod
     def kernel(xp: Any, x: Any, dim: int) -> Any:
-        shifted = x - xp.max(x, axis=dim, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
-
-    @staticmethod
-    def forward(ctx: Node, x: Any, dim: int) -> Any:
-        y = ctx.call(x, dim=dim)
-        ctx.dim = dim
-        ctx.save_for_backward(y)
-        return y
-
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> Tensor:
-        (y,) = ctx.saved_tensors
-        return LogSoftmaxBackward.apply(g, y, dim=ctx.dim)
+        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+        return e / xp.sum(e, axis=dim, keepdims=True)
 
 
-class LogSoftmaxBackward(Op):
-    """``g - exp(y) * sum(g)``: the chain rule step of log_softmax, itself differentiable."""
+class LogSoftmaxBackward(_ChainStep):
+    """``g - exp(y) * sum(g)``: the chain rule step of log_softmax."""
 
     name = "log_softmax_backward"
 
     @staticmethod
     def kernel(xp: Any, g: Any, y: Any, dim: int) -> Any:
         return g - xp.exp(y) * xp.sum(g, axis=dim, keepdims=True)
-
-    @staticmethod
-    def forward(ctx: Node, g: Any, y: Any, dim: int) -> Any:
-        ctx.dim = dim
-        ctx.save_for_backward(g, y)
-        return ctx.call(g, y, dim=dim)
 
     @staticmethod
     def backward(ctx: Node, gg: Tensor) -> tuple[Any, Any]:
@@ -114,6 +106,18 @@ class LogSoftmaxBackward(Op):
         grad_g = gg - (gg * p).sum(dim, keepdim=True) if need_g else None
         grad_y = -(gg * p * g.sum(dim, keepdim=True)) if need_y else None
         return grad_g, grad_y
+
+
+class LogSoftmax(_AlongDim):
+    """``x - max - log(sum(exp(x - max)))`` along ``dim``."""
+
+    name = "log_softmax"
+    chain_step = LogSoftmaxBackward
+
+    @staticmethod
+    def kernel(xp: Any, x: Any, dim: int) -> Any:
+        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
 
 
 def _softmax_dim(op: str, input: Tensor, dim: int | None) -> int:  # noqa: A002
@@ -156,3 +160,77 @@ def log_softmax(
 ) -> Tensor:
     """``log(softmax(input, dim))``, computed without forming the softmax."""
     return _along(LogSoftmax, "log_softmax", input, dim, dtype)
+
+
+# ====================================================================== activations
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``max(input, 0)`` elementwise."""
+    return maybe_inplace(expect_tensor(input, "relu"), inplace, "relu", ew.relu)
+
+
+def leaky_relu(
+    input: Tensor,
+    negative_slope: float = 0.01,  # noqa: A002
+    inplace: bool = False,
+) -> Tensor:
+    """``input`` where positive, else ``negative_slope * input``."""
+    input = floating(input, "leaky_relu")
+    return maybe_inplace(
+        input, inplace, "leaky_relu", lambda x: ew.where(x > 0, x, x * negative_slope)
+    )
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    input = floating(input, "elu")
+
+    def fn(x: Tensor) -> Tensor:
+        # expm1 only sees non-positive values, so the unused branch never overflows
+        # (an inf there would turn its zero gradient into nan).
+        return ew.where(x > 0, x, ew.expm1(ew.clamp(x, max=0)) * alpha)
+
+    return maybe_inplace(input, inplace, "elu", fn, reads_input=True)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
+    """Gaussian error linear unit: ``x * Phi(x)``, or its tanh approximation."""
+    input = floating(input, "gelu")
+    if approximate == "none":
+        return input * (ew.erf(input * math.sqrt(0.5)) + 1) * 0.5
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
+        return input * (ew.tanh(inner) + 1) * 0.5
+    raise ValueError(
+        f"gelu: unknown approximate={approximate!r}; choose 'none' or 'tanh'\n"
+        "hint: pass approximate='none' (exact, with erf) or 'tanh'"
+    )
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
+    """``input * sigmoid(input)`` (also called swish)."""
+    input = floating(input, "silu")
+    return maybe_inplace(input, inplace, "silu", lambda x: x * ew.sigmoid(x), reads_input=True)
+
+
+class Softplus(ew.UnaryOp):
+    """``log(1 + exp(x))`` without overflow; its derivative is ``sigmoid(x)``."""
+
+    name = "softplus"
+
+    @staticmethod
+    def kernel(xp: Any, x: Any) -> Any:
+        return xp.maximum(x, xp.zeros((), dtype=x.dtype)) + xp.log1p(xp.exp(-xp.abs(x)))
+
+    derivative = staticmethod(lambda g, x, y: g * ew.sigmoid(x))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:  # noqa: A002
+    """``log(1 + exp(beta * input)) / beta``, linear where ``beta * input > threshold``."""
+    input = floating(input, "softplus")
+    z = input * beta if beta != 1 else input
+    soft = Softplus.apply(z)
+    if beta != 1:
+        soft = soft / beta
+    return ew.where(z > threshold, input, soft)

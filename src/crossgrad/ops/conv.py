@@ -2,7 +2,7 @@
 avg_pool2d, adaptive_avg_pool2d.
 
 Three ops carry every convolution: ``Conv2d`` (kernel ``conv2d``), its adjoint in the input
-``ConvInput`` (kernel ``conv_transpose2d``) and its adjoint in the weight ``ConvWeight``
+``ConvTranspose2d`` (kernel ``conv_transpose2d``) and its adjoint in the weight ``Conv2dWeight``
 (kernel ``conv2d_weight``). Each one's backward is made of the other two, so gradients of
 every order work. The portable kernels gather strided windows (im2col) and do one batched
 matmul; the JAX backend overrides them with ``lax.conv_general_dilated``. Max pooling keeps
@@ -139,7 +139,7 @@ def _conv2d_kernel(xp: Any, x: Any, w: Any, *, win: Window, groups: int) -> Any:
     return xp.reshape(out, (x.shape[0], o, ho, wo))
 
 
-def _conv_input_kernel(
+def _conv_transpose2d_kernel(
     xp: Any, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, int]
 ) -> Any:
     n, o, ho, wo = g.shape
@@ -150,7 +150,7 @@ def _conv_input_kernel(
     return _col2im(xp, cols, win, in_hw)
 
 
-def _conv_weight_kernel(xp: Any, x: Any, g: Any, *, win: Window, groups: int) -> Any:
+def _conv2d_weight_kernel(xp: Any, x: Any, g: Any, *, win: Window, groups: int) -> Any:
     cols = _grouped(xp, _im2col(xp, x, win), groups)  # (N, G, Cg*K, L)
     gg = _grouped(xp, g, groups)  # (N, G, Og, L)
     gw = xp.sum(xp.matmul(gg, xp.matrix_transpose(cols)), axis=0)  # (G, Og, Cg*K)
@@ -161,41 +161,38 @@ def _conv_weight_kernel(xp: Any, x: Any, g: Any, *, win: Window, groups: int) ->
 # ====================================================================== convolution ops
 
 
-class Conv2d(Op):
+class _ConvolutionOp(Op):
+    """One of the three convolution ops: both array inputs saved, the geometry kept."""
+
+    @staticmethod
+    def forward(ctx: Node, a: Any, b: Any, *, win: Window, groups: int, **shape: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        ctx.win, ctx.groups = win, groups
+        return ctx.call(a, b, win=win, groups=groups, **shape)
+
+
+class Conv2d(_ConvolutionOp):
     """Cross-correlation of (N, C, H, W) with (O, C/groups, kh, kw), no bias."""
 
     name = "conv2d"
     kernel = staticmethod(_conv2d_kernel)
 
     @staticmethod
-    def forward(ctx: Node, x: Any, w: Any, *, win: Window, groups: int) -> Any:
-        ctx.save_for_backward(x, w)
-        ctx.win, ctx.groups = win, groups
-        return ctx.call(x, w, win=win, groups=groups)
-
-    @staticmethod
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
         x, w = ctx.saved_tensors
         win, groups = ctx.win, ctx.groups
         nx, nw = ctx.needs_input_grad
-        gx = ConvInput.apply(g, w, win=win, groups=groups, in_hw=x.shape[2:]) if nx else None
-        gw = ConvWeight.apply(x, g, win=win, groups=groups) if nw else None
+        gx = ConvTranspose2d.apply(g, w, win=win, groups=groups, in_hw=x.shape[2:]) if nx else None
+        gw = Conv2dWeight.apply(x, g, win=win, groups=groups) if nw else None
         return gx, gw
 
 
-class ConvInput(Op):
-    """The adjoint of :class:`Conv2d` in its input (the transposed convolution)."""
+class ConvTranspose2d(_ConvolutionOp):
+    """The adjoint of :class:`Conv2d` in its input (the transposed convolution); its
+    ``in_hw`` (a tuple) is the spatial size of the output, which strides leave ambiguous."""
 
     name = "conv_transpose2d"
-    kernel = staticmethod(_conv_input_kernel)
-
-    @staticmethod
-    def forward(
-        ctx: Node, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, int]
-    ) -> Any:
-        ctx.save_for_backward(g, w)
-        ctx.win, ctx.groups = win, groups
-        return ctx.call(g, w, win=win, groups=groups, in_hw=tuple(in_hw))
+    kernel = staticmethod(_conv_transpose2d_kernel)
 
     @staticmethod
     def backward(ctx: Node, gx: Tensor) -> tuple[Any, Any]:
@@ -203,28 +200,22 @@ class ConvInput(Op):
         win, groups = ctx.win, ctx.groups
         ng, nw = ctx.needs_input_grad
         dg = Conv2d.apply(gx, w, win=win, groups=groups) if ng else None
-        dw = ConvWeight.apply(gx, g, win=win, groups=groups) if nw else None
+        dw = Conv2dWeight.apply(gx, g, win=win, groups=groups) if nw else None
         return dg, dw
 
 
-class ConvWeight(Op):
+class Conv2dWeight(_ConvolutionOp):
     """The adjoint of :class:`Conv2d` in its weight."""
 
     name = "conv2d_weight"
-    kernel = staticmethod(_conv_weight_kernel)
-
-    @staticmethod
-    def forward(ctx: Node, x: Any, g: Any, *, win: Window, groups: int) -> Any:
-        ctx.save_for_backward(x, g)
-        ctx.win, ctx.groups = win, groups
-        return ctx.call(x, g, win=win, groups=groups)
+    kernel = staticmethod(_conv2d_weight_kernel)
 
     @staticmethod
     def backward(ctx: Node, gw: Tensor) -> tuple[Any, Any]:
         x, g = ctx.saved_tensors
         win, groups = ctx.win, ctx.groups
         nx, ng = ctx.needs_input_grad
-        dx = ConvInput.apply(g, gw, win=win, groups=groups, in_hw=x.shape[2:]) if nx else None
+        dx = ConvTranspose2d.apply(g, gw, win=win, groups=groups, in_hw=x.shape[2:]) if nx else None
         dg = Conv2d.apply(x, gw, win=win, groups=groups) if ng else None
         return dx, dg
 
@@ -355,7 +346,7 @@ def _unbatch(y: Tensor, unbatched: bool) -> Tensor:
     return y.reshape(*y.shape[1:]) if unbatched else y  # type: ignore[attr-defined]
 
 
-def _operands(op: str, input: Any, weight: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
+def _floating_operands(op: str, input: Any, weight: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
     x = floating(expect_tensor(input, op), op)
     w = expect_tensor(weight, op, "weight")
     if w.dtype.category != dtypes.FLOATING:
@@ -454,7 +445,7 @@ def conv2d(
     tensor([18., 18., 18.])
     """
     op = "conv2d"
-    x, w = _operands(op, input, weight)
+    x, w = _floating_operands(op, input, weight)
     x, unbatched = _batched(op, x, 2)
     if w.ndim != 4:
         raise ShapeError(
@@ -499,7 +490,7 @@ def conv1d(
 ) -> Tensor:
     """Apply a 1-D convolution over (N, C, L) with weight (C_out, C_in / groups, k)."""
     op = "conv1d"
-    x, w = _operands(op, input, weight)
+    x, w = _floating_operands(op, input, weight)
     x, unbatched = _batched(op, x, 1)
     if w.ndim != 3:
         raise ShapeError(
@@ -531,7 +522,7 @@ def conv_transpose2d(
     output_padding + 1`` per spatial dim, as in ``torch.conv_transpose2d``.
     """
     op = "conv_transpose2d"
-    x, w = _operands(op, input, weight)
+    x, w = _floating_operands(op, input, weight)
     x, unbatched = _batched(op, x, 2)
     if w.ndim != 4:
         raise ShapeError(
@@ -575,7 +566,7 @@ def conv_transpose2d(
             hint="reduce padding",
         )
     win = Window(kernel, s, d, ((p[0], p[0]), (p[1], p[1])))
-    y = ConvInput.apply(x, w, win=win, groups=groups, in_hw=out_hw)
+    y = ConvTranspose2d.apply(x, w, win=win, groups=groups, in_hw=out_hw)
     return _unbatch(_add_bias(op, y, bias), unbatched)
 
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
-from crossgrad.core.tensor import make
 from crossgrad.ops import direct
 from crossgrad.ops._util import (
     Tensor,
@@ -372,7 +371,9 @@ def round(input: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001 - PyTorch's
 # ====================================================================== binary
 
 
-def _operands(op: str, x: Any, y: Any, float_result: bool = False) -> tuple[Tensor, Tensor]:
+def _promoted_operands(
+    op: str, x: Any, y: Any, float_result: bool = False
+) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of PyTorch's result dtype, on one backend."""
     like = x if isinstance(x, Tensor) else y
     if not isinstance(like, Tensor):
@@ -598,7 +599,7 @@ def add(input: Any, other: Any, alpha: Any = 1) -> Tensor:  # noqa: A002
         return AddScalar.apply(input, other)
     if _scalar_fast(other, input):
         return AddScalar.apply(other, input)
-    a, b = _operands("add", input, other)
+    a, b = _promoted_operands("add", input, other)
     if a._data.shape != b._data.shape:
         broadcast_shapes("add", a.shape, b.shape)
     return Add.apply(a, b)
@@ -612,7 +613,7 @@ def sub(input: Any, other: Any, alpha: Any = 1) -> Tensor:  # noqa: A002
         return AddScalar.apply(input, -other)
     if _scalar_fast(other, input):
         return RSubScalar.apply(other, input)
-    a, b = _operands("sub", input, other)
+    a, b = _promoted_operands("sub", input, other)
     if a.dtype is dtypes.bool_:
         raise _bool_arith("sub")
     if a._data.shape != b._data.shape:
@@ -650,7 +651,7 @@ def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:  # 
 
 def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``input // other``: floor of the quotient, keeping integer dtypes."""
-    a, b = _operands("floor_divide", input, other)
+    a, b = _promoted_operands("floor_divide", input, other)
     return FloorDivide.apply(a, b)
 
 
@@ -665,7 +666,7 @@ class FloorDivide(Op):
 
 def remainder(input: Any, other: Any) -> Tensor:  # noqa: A002
     """``input % other`` with the sign of ``other`` (Python's and PyTorch's rule)."""
-    a, b = _operands("remainder", input, other)
+    a, b = _promoted_operands("remainder", input, other)
     return a - floor_divide(a, b).detach() * b
 
 
@@ -699,7 +700,7 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
 
 
 def _binary(op: type[Op], x: Any, y: Any, float_result: bool = False) -> Tensor:
-    a, b = _operands(op.name, x, y, float_result)
+    a, b = _promoted_operands(op.name, x, y, float_result)
     if a._data.shape != b._data.shape:
         broadcast_shapes(op.name, a.shape, b.shape)
     return op.apply(a, b)
@@ -714,25 +715,36 @@ def _bool_arith(op: str) -> Exception:
     )
 
 
-# ====================================================================== comparisons, logic
+# ====================================================================== comparisons, logic, bits
 
 
-class Compare(Op):
-    """A comparison or logical op: bool result, no gradient."""
+class NoGradientOp(Op):
+    """An op whose result is bool or integer, so it carries no gradient to its inputs."""
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[None, None]:
-        return None, None
+    def backward(ctx: Node, g: Tensor) -> tuple[None, ...]:
+        return (None,) * len(ctx.needs_input_grad)
+
+
+class Compare(NoGradientOp):
+    """A comparison or logical op: bool result."""
+
+
+class Bitwise(NoGradientOp):
+    """A bitwise op on integer or bool tensors: a result of their dtype."""
+
+
+def _op_class(base: type[Op], name: str, kernel: Any) -> type[Op]:
+    """The op class ``name`` of ``base`` with ``kernel``, named as its kernel."""
+    title = "".join(part.capitalize() for part in name.split("_"))
+    return type(title, (base,), {"name": name, "kernel": staticmethod(kernel)})
 
 
 def _compare(name: str, kernel: Any):  # type: ignore[no-untyped-def]
-    op = type(name.capitalize(), (Compare,), {"name": name, "kernel": staticmethod(kernel)})
+    op = _op_class(Compare, name, kernel)
 
     def fn(input: Any, other: Any) -> Tensor:  # noqa: A002
-        a, b = _operands(name, input, other)
-        if a._data.shape != b._data.shape:
-            broadcast_shapes(name, a.shape, b.shape)
-        return op.apply(a, b)
+        return _binary(op, input, other)
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` with broadcasting; returns a bool tensor."
@@ -768,22 +780,22 @@ def logical_not(input: Tensor) -> Tensor:  # noqa: A002
     return LogicalNot.apply(expect_tensor(input, "logical_not"))
 
 
-class _Bitwise(Compare):
-    pass
+def _reject_floating(op: str, t: Tensor) -> None:
+    if t.dtype.category == _FLOAT:
+        from crossgrad.core.errors import DTypeError
+
+        raise DTypeError(
+            f"{op}: not defined for floating tensors, received dtype={t.dtype!r}",
+            hint="use integer or bool tensors",
+        )
 
 
 def _bitwise(name: str, kernel: Any):  # type: ignore[no-untyped-def]
-    op = type(name, (_Bitwise,), {"name": name, "kernel": staticmethod(kernel)})
+    op = _op_class(Bitwise, name, kernel)
 
     def fn(input: Any, other: Any) -> Tensor:  # noqa: A002
-        a, b = _operands(name, input, other)
-        if a.dtype.category == _FLOAT:
-            from crossgrad.core.errors import DTypeError
-
-            raise DTypeError(
-                f"{name}: not defined for floating tensors, received dtype={a.dtype!r}",
-                hint="use integer or bool tensors",
-            )
+        a, b = _promoted_operands(name, input, other)
+        _reject_floating(name, a)
         if a._data.shape != b._data.shape:
             broadcast_shapes(name, a.shape, b.shape)
         return op.apply(a, b)
@@ -798,7 +810,7 @@ bitwise_or = _bitwise("bitwise_or", lambda xp, a, b: xp.bitwise_or(a, b))
 bitwise_xor = _bitwise("bitwise_xor", lambda xp, a, b: xp.bitwise_xor(a, b))
 
 
-class BitwiseNot(Compare):
+class BitwiseNot(Bitwise):
     name = "bitwise_not"
 
     @staticmethod
@@ -809,13 +821,7 @@ class BitwiseNot(Compare):
 def bitwise_not(input: Tensor) -> Tensor:  # noqa: A002
     """``~input``: logical NOT of bool tensors, bitwise NOT of integers."""
     input = expect_tensor(input, "bitwise_not")
-    if input.dtype.category == _FLOAT:
-        from crossgrad.core.errors import DTypeError
-
-        raise DTypeError(
-            f"bitwise_not: not defined for floating tensors, received dtype={input.dtype!r}",
-            hint="use integer or bool tensors",
-        )
+    _reject_floating("bitwise_not", input)
     return BitwiseNot.apply(input)
 
 
@@ -850,9 +856,9 @@ def where(condition: Tensor, input: Any, other: Any) -> Tensor:  # noqa: A002
     if condition.dtype is not dtypes.bool_:
         condition = condition != 0
     a, b = (
-        _operands("where", input, other)
+        _promoted_operands("where", input, other)
         if isinstance(input, Tensor) or isinstance(other, Tensor)
-        else _operands("where", as_tensor_like(input, condition), other)
+        else _promoted_operands("where", as_tensor_like(input, condition), other)
     )
     broadcast_shapes("where", condition.shape, a.shape, b.shape)
     return Where.apply(condition, a, b)
@@ -907,11 +913,3 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
 
 
 clip = clamp
-
-
-def zeros_like_(t: Tensor) -> Tensor:
-    return make(t._backend.zeros(t._data.shape, t.dtype), t._backend)
-
-
-def ones_like_(t: Tensor) -> Tensor:
-    return make(t._backend.full(t._data.shape, 1, t.dtype), t._backend)

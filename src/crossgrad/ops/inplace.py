@@ -26,6 +26,25 @@ def inplace(self: Tensor, op: str, compute: Callable[[Tensor], Tensor]) -> Tenso
     return self._rebind(result, op)
 
 
+def maybe_inplace(
+    input: Tensor,  # noqa: A002
+    write_back: bool,
+    name: str,
+    fn: Callable[[Tensor], Tensor],
+    reads_input: bool = False,
+) -> Tensor:
+    """``fn(input)``, written back into ``input`` when ``write_back`` (PyTorch's
+    ``inplace=``).
+
+    ``reads_input``: fn's backward reads its input, which the write-back overwrites; it then
+    gets a copy, as PyTorch keeps the original for such in-place ops.
+    """
+    if not write_back:
+        return fn(input)
+    compute = (lambda x: fn(x.clone())) if reads_input else fn  # type: ignore[attr-defined]
+    return inplace(input, name + "_", compute)
+
+
 def _update(self: Tensor, op: str, how: str, other: Any, alpha: Any = 1) -> Tensor | None:
     """Update ``self`` in its own memory when there is no graph to record and nothing to
     promote or grow (an optimizer step, say): no temporaries beyond ``alpha * other``.

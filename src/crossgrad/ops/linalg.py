@@ -55,7 +55,7 @@ def _mT(t: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the matrix tran
     return t.transpose(-1, -2)  # type: ignore[attr-defined]
 
 
-def _operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
+def _matrix_operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of their promoted dtype; bool and 0-d ones are refused."""
     x = expect_tensor(x, op, "x")
     y = expect_tensor(y, op, "y")
@@ -107,13 +107,13 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's na
     >>> (a @ b).shape, (crossgrad.ones(3) @ crossgrad.ones(3)).shape
     ((5, 4, 2, 6), ())
     """
-    x, y = _operands("matmul", input, other)
+    x, y = _matrix_operands("matmul", input, other)
     return _matmul("matmul", x, y)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Product of two matrices (2-D only; use ``matmul`` for batches and vectors)."""
-    x, y = _operands("mm", input, mat2)
+    x, y = _matrix_operands("mm", input, mat2)
     if x.ndim != 2 or y.ndim != 2:
         raise ShapeError(
             f"mm: expected 2-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -124,7 +124,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
     """Batched product of 3-D tensors with equal batch sizes (no broadcasting)."""
-    x, y = _operands("bmm", input, mat2)
+    x, y = _matrix_operands("bmm", input, mat2)
     if x.ndim != 3 or y.ndim != 3:
         raise ShapeError(
             f"bmm: expected 3-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -140,7 +140,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:  # noqa: A002
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:  # noqa: A002
     """Product of a matrix and a vector."""
-    x, y = _operands("mv", input, vec)
+    x, y = _matrix_operands("mv", input, vec)
     if x.ndim != 2 or y.ndim != 1:
         raise ShapeError(
             f"mv: expected a 2-D and a 1-D tensor, received x.shape={x.shape}, y.shape={y.shape}",
@@ -156,7 +156,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
     >>> crossgrad.dot(crossgrad.tensor([1.0, 2.0]), crossgrad.tensor([3.0, 4.0]))
     tensor(11.)
     """
-    x, y = _operands("dot", input, tensor)
+    x, y = _matrix_operands("dot", input, tensor)
     if x.ndim != 1 or y.ndim != 1:
         raise ShapeError(
             f"dot: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -172,7 +172,7 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:  # noqa: A002
 
 def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
     """Outer product of two 1-D tensors: ``out[i, j] = x[i] * y[j]``."""
-    x, y = _operands("outer", input, vec2)
+    x, y = _matrix_operands("outer", input, vec2)
     if x.ndim != 1 or y.ndim != 1:
         raise ShapeError(
             f"outer: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
@@ -405,3 +405,78 @@ def _contract(xp: Any, sa: str, a: Any, sb: str, b: Any, keep: set[str]) -> tupl
     letters = batch + only_a + only_b
     result = xp.reshape(xp.matmul(a, b), tuple(size[c] for c in letters))
     return "".join(letters), result
+
+
+# ====================================================================== linear layers
+# linear and bilinear are torch.nn.functional's, not crossgrad.<name>: not in __all__.
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
+    """``input @ weight.T + bias``, with ``weight`` of shape (out_features, in_features)."""
+    input = expect_tensor(input, "linear")
+    weight = expect_tensor(weight, "linear", "weight")
+    if weight.ndim not in (1, 2) or input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise ShapeError(
+            f"linear: input features do not match the weight: input.shape={input.shape}, "
+            f"weight.shape={weight.shape}",
+            hint="weight must have shape (out_features, in_features) with in_features = "
+            "input.shape[-1]",
+        )
+    out_features = weight.shape[0] if weight.ndim == 2 else ()
+    if bias is not None:
+        bias = expect_tensor(bias, "linear", "bias")
+        if bias.ndim > 1 or (bias.ndim == 1 and bias.shape != (out_features,)):
+            raise ShapeError(
+                f"linear: bias does not match the weight: bias.shape={bias.shape}, "
+                f"weight.shape={weight.shape}",
+                hint="bias must have shape (out_features,)",
+            )
+    out = matmul(input, weight.T if weight.ndim == 2 else weight)
+    return out if bias is None else out + bias
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """``y[..., o] = input1[...] @ weight[o] @ input2[...] + bias[o]``.
+
+    ``weight`` is (out_features, in1_features, in2_features); the inputs share their
+    leading dims.
+
+    >>> import crossgrad
+    >>> bilinear(crossgrad.ones(2, 3), crossgrad.ones(2, 4), crossgrad.ones(5, 3, 4)).shape
+    (2, 5)
+    """
+    input1 = expect_tensor(input1, "bilinear", "input1")
+    input2 = expect_tensor(input2, "bilinear", "input2")
+    weight = expect_tensor(weight, "bilinear", "weight")
+    if (
+        weight.ndim != 3
+        or input1.ndim == 0
+        or input2.ndim == 0
+        or input1.shape[:-1] != input2.shape[:-1]
+        or input1.shape[-1] != weight.shape[1]
+        or input2.shape[-1] != weight.shape[2]
+    ):
+        raise ShapeError(
+            f"bilinear: input shapes do not fit the weight: input1.shape={input1.shape}, "
+            f"input2.shape={input2.shape}, weight.shape={weight.shape}",
+            hint="weight must be (out, in1, in2) with in1 = input1.shape[-1], "
+            "in2 = input2.shape[-1], and the inputs' leading dims equal",
+        )
+    out, in1, in2 = weight.shape
+    if bias is not None:
+        bias = expect_tensor(bias, "bilinear", "bias")
+        if bias.shape != (out,):
+            raise ShapeError(
+                f"bilinear: bias does not match the weight: bias.shape="
+                f"{bias.shape}, weight.shape={weight.shape}",
+                hint="bias must have shape (out_features,)",
+            )
+    lead = input1.shape[:-1]
+    x1 = input1.reshape(-1, in1)  # type: ignore[attr-defined]
+    x2 = input2.reshape(-1, in2)  # type: ignore[attr-defined]
+    # (N, in1) @ (in1, out * in2) -> (N, out, in2), then contract in2 with x2.
+    left = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out * in2))  # type: ignore
+    y = (left.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)  # type: ignore[attr-defined]
+    if bias is not None:
+        y = y + bias
+    return y.reshape(*lead, out)  # type: ignore[attr-defined]

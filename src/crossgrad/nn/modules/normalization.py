@@ -9,8 +9,8 @@ from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import ShapeError
 from crossgrad.core.grad_mode import no_grad
+from crossgrad.nn import functional as F
 from crossgrad.nn import init
-from crossgrad.nn import normalization as N
 from crossgrad.nn.module import Module
 from crossgrad.nn.parameter import Parameter
 from crossgrad.ops.creation import empty, ones, tensor, zeros
@@ -88,7 +88,7 @@ class _BatchNorm(Module):
                 momentum = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return N.batch_norm(
+        return F.batch_norm(
             input,
             self.running_mean if track else None,
             self.running_var if track else None,
@@ -170,7 +170,7 @@ class LayerNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return N.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (
@@ -221,7 +221,7 @@ class GroupNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return N.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -101,4 +101,20 @@ CASES = [
         lambda a, b: a.T @ b,
         [Arg((4, 3)), Arg((4, 2))],
     ),
+    # ------------------------------------------------------------------ linear (nn.functional)
+    OpCase(
+        "linear",
+        cg.nn.functional.linear,
+        lambda x, w, b: x @ w.T + b,
+        [Arg((3, 4)), Arg((5, 4)), Arg((5,))],
+    ),
+    OpCase(
+        "linear-no-bias", cg.nn.functional.linear, lambda x, w: x @ w.T, [Arg((3, 4)), Arg((5, 4))]
+    ),
+    OpCase(
+        "linear-batched",
+        cg.nn.functional.linear,
+        lambda x, w, b: x @ w.T + b,
+        [Arg((2, 3, 4)), Arg((5, 4)), Arg((5,))],
+    ),
 ]

@@ -1,11 +1,18 @@
 """dropout: random masks from the backend's generator, their statistics and their gradient."""
 
+import re
+
 import numpy as np
 import pytest
 
 import crossgrad as cg
+from crossgrad import DTypeError
 
 F = cg.nn.functional
+
+
+def _raises(cls, message):
+    return pytest.raises(cls, match=re.escape(message))
 
 
 def _values(t):
@@ -82,3 +89,14 @@ def test_inplace_writes_into_the_input(backend):
     out = F.dropout(x, p=0.5, inplace=True)
     assert out is x
     assert (_values(x) == 0).any() and (_values(x) == 2).any()
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_probability_outside_unit_interval(backend, p):
+    with _raises(ValueError, f"dropout: probability has to be between 0 and 1, received p={p}"):
+        F.dropout(cg.zeros(3), p=p)
+
+
+def test_dropout_of_integers(backend):
+    with _raises(DTypeError, "dropout: needs a floating tensor, received dtype=crossgrad.int64"):
+        F.dropout(cg.tensor([1, 2, 3]))
