@@ -200,8 +200,8 @@ class Tensor(TensorBase):
     __invert__ = elementwise.bitwise_not
     __neg__ = elementwise.neg
     __abs__ = elementwise.abs
-    __eq__ = elementwise.eq  # type: ignore[assignment]  # elementwise, as in PyTorch
-    __ne__ = elementwise.ne  # type: ignore[assignment]
+    __eq__ = elementwise.eq  # elementwise, returning a Tensor, as in PyTorch
+    __ne__ = elementwise.ne
     __lt__ = elementwise.lt
     __le__ = elementwise.le
     __gt__ = elementwise.gt

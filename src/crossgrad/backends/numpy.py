@@ -216,25 +216,24 @@ def _max_pool2d(xp: Any, x: Any, *, win: Any) -> tuple[Any, Any]:
         x = np.pad(x, ((0, 0), (0, 0), *win.padding), constant_values=-np.inf)
     ho, wo = _pool_out(x.shape[2:], win)
     kw = win.size[1]
-    best = kidx = None
-    for k in range(win.size[0] * kw):
+    rows, columns = _slices(win, 0, 0, ho, wo)
+    best = x[:, :, rows, columns].copy()
+    kidx = np.zeros(best.shape, dtype=np.int64)
+    for k in range(1, win.size[0] * kw):
         rows, columns = _slices(win, k // kw, k % kw, ho, wo)
         tap = x[:, :, rows, columns]
-        if best is None:
-            best, kidx = tap.copy(), np.zeros(tap.shape, dtype=np.int64)
-        else:
-            better = tap > best
-            np.copyto(best, tap, where=better)
-            np.copyto(kidx, k, where=better)
+        better = tap > best
+        np.copyto(best, tap, where=better)
+        np.copyto(kidx, k, where=better)
     return best, kidx
 
 
 def _pool_out(hw: Any, win: Any) -> tuple[int, int]:
     """Output size over an already padded input."""
-    return tuple(
-        (n - d * (k - 1) - 1) // s + 1  # type: ignore[return-value]
-        for n, k, s, d in zip(hw, win.size, win.stride, win.dilation)
+    h, w = (
+        (n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(hw, win.size, win.stride, win.dilation)
     )
+    return h, w
 
 
 def _max_pool2d_scatter(xp: Any, g: Any, kidx: Any, *, win: Any, in_hw: Any) -> Any:

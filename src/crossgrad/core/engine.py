@@ -187,7 +187,7 @@ def _run(
                     leaf_grads[target] = g if old is None else _sum(old, g)
                 elif edge in capture:
                     i = capture[edge]
-                    found[i] = g if found[i] is None else _sum(found[i], g)  # type: ignore[arg-type]
+                    found[i] = g if found[i] is None else _sum(found[i], g)
                 continue
             count = deps.get(target)
             if count is None:

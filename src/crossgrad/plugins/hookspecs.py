@@ -18,6 +18,7 @@ def crossgrad_backends() -> list[Any]:
     A backend name is claimed once: a second plugin claiming it makes the name raise
     :class:`~crossgrad.PluginError` (naming both distributions) until one is removed.
     """
+    raise NotImplementedError  # a hook specification: plugins implement it
 
 
 def crossgrad_ops() -> list[Any]:
@@ -28,6 +29,7 @@ def crossgrad_ops() -> list[Any]:
     plugin to enable. The namespaces of crossgrad's own ops (``linalg``, ``reduce``, ...)
     are reserved.
     """
+    raise NotImplementedError  # a hook specification: plugins implement it
 
 
 def crossgrad_kernels() -> list[Any]:
@@ -35,3 +37,4 @@ def crossgrad_kernels() -> list[Any]:
     a backend: kernels of its own ops, or, declared with ``override=True``, replacements
     of kernels that exist already (a built-in op's, or another distribution's). A name that
     no op has, nor an :class:`~crossgrad.plugins.OpSpec` declares, fails the plugin."""
+    raise NotImplementedError  # a hook specification: plugins implement it

@@ -16,11 +16,13 @@ Environment:
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import os
 import re
 import sys
+import types
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -179,7 +181,7 @@ def load() -> Loaded:
     candidates = [
         _Candidate(
             PluginRecord(m, PROJECT, version, "loaded", target=m, builtin=True),
-            lambda m=m: importlib.import_module(m),
+            functools.partial(importlib.import_module, m),
         )
         for m in BUILTIN_PLUGINS
     ]
@@ -462,7 +464,8 @@ def _outside_crossgrad() -> int:
     """The stacklevel of the first caller outside crossgrad: the user's line that made
     crossgrad load its plugins (``warnings.warn`` would otherwise name crossgrad's)."""
     package = os.path.dirname(os.path.dirname(__file__)) + os.sep
-    frame, level = sys._getframe(1), 1
+    frame: types.FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level

@@ -17,7 +17,7 @@ in the top-level ``conftest.py``: ``pytest_plugins = ["crossgrad.testing.pytest_
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 
@@ -130,7 +130,7 @@ def _parametrized_by_test(metafunc: pytest.Metafunc) -> bool:
     return False
 
 
-class BackendUnavailable(pytest.skip.Exception):  # type: ignore[misc, name-defined]
+class BackendUnavailable(pytest.skip.Exception):  # type: ignore[name-defined]
     """The skip of a test whose backend cannot run here."""
 
 
@@ -150,7 +150,9 @@ _SKIP_LOCATION = (__file__, _backend_fixture.__code__.co_firstlineno)
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     # pytest reports a fixture's skip at each test's own line, so `-ra` would list every
     # test of an absent backend; pointing them all at the fixture folds them into one line
@@ -161,5 +163,5 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         and call.excinfo.errisinstance(BackendUnavailable)
         and isinstance(report.longrepr, tuple)
     ):
-        report.longrepr = (*_SKIP_LOCATION, f"Skipped: {call.excinfo.value.msg}")
+        report.longrepr = (*_SKIP_LOCATION, f"Skipped: {call.excinfo.value}")
     return report
