@@ -142,13 +142,6 @@ class Backend:
         update = _UPDATES[how]
         return update[0](dst, src) if self.mutable else update[1](dst, src)
 
-    def setitem(self, dst: Any, index: Any, value: Any) -> Any:
-        """``dst[index] = value``, written in place or returned as a new array."""
-        if not self.mutable:
-            return dst.at[index].set(value)
-        dst[index] = value
-        return dst
-
     def sole_owner(self, array: Any) -> bool:
         """Whether ``array`` is its memory's only holder, so a tensor may take it over
         without a copy. Only called where reference counts are exact (CPython < 3.14)."""

@@ -92,9 +92,6 @@ class JaxBackend(Backend):
         # JAX arrays are immutable, so a tensor's "own copy" may share the buffer.
         return array
 
-    def setitem(self, dst: Any, index: Any, value: Any) -> Any:
-        return dst.at[index].set(value)
-
     def device_of(self, array: Any) -> str:
         try:
             devices = array.devices()

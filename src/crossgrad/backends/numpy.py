@@ -71,12 +71,6 @@ class NumpyBackend(Backend):
             dst = np.array(dst)
         return super().write(dst, src, how)
 
-    def setitem(self, dst: Any, index: Any, value: Any) -> Any:
-        if type(dst) is not np.ndarray:
-            dst = np.array(dst)
-        dst[index] = value
-        return dst
-
     def astype(self, array: Any, dtype: DType) -> Any:
         return array.astype(dtype.name)
 
