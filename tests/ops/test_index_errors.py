@@ -5,6 +5,7 @@ import pytest
 
 import crossgrad
 from crossgrad import DTypeError, ShapeError
+from crossgrad.core.tensor import make
 
 
 @pytest.fixture
@@ -237,7 +238,7 @@ def test_index_tensor_on_another_backend_raises(x):
 
     other = NumpyBackend()
     other.name = "other"
-    index = crossgrad.Tensor._make(np.array([0, 1]), other)
+    index = make(np.array([0, 1]), other)
     with pytest.raises(
         crossgrad.BackendMismatchError,
         match=r"getitem: the index is on backend 'other' and the tensor on ",

@@ -42,23 +42,29 @@ class Cast(Op):
         return Cast.apply(g, ctx.source_dtype), None
 
 
-class Expand(Op):
-    """Broadcast ``x`` to ``shape`` (a view where the backend has views)."""
+class _Reshaping(Op):
+    """An op that changes ``x``'s shape and whose gradient is its ``adjoint`` back to it."""
 
-    name = "expand"
-    kernel = staticmethod(lambda xp, x, shape: xp.broadcast_to(x, shape))
+    adjoint: type[Op]
 
     @staticmethod
     def forward(ctx: Node, x: Any, shape: tuple[int, ...]) -> Any:
         ctx.source_shape = tuple(x.shape)
         return ctx.call(x, shape)
 
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return SumToShape.apply(g, ctx.source_shape), None
+    @classmethod
+    def backward(cls, ctx: Node, g: Tensor) -> tuple[Tensor, None]:
+        return cls.adjoint.apply(g, ctx.source_shape), None
 
 
-class SumToShape(Op):
+class Expand(_Reshaping):
+    """Broadcast ``x`` to ``shape`` (a view where the backend has views)."""
+
+    name = "expand"
+    kernel = staticmethod(lambda xp, x, shape: xp.broadcast_to(x, shape))
+
+
+class SumToShape(_Reshaping):
     """Sum ``x`` down to ``shape``, a shape that broadcasts to ``x``'s (Expand's adjoint)."""
 
     name = "sum_to_shape"
@@ -73,11 +79,5 @@ class SumToShape(Op):
             x = xp.sum(x, axis=dims, keepdims=True)
         return xp.reshape(x, shape) if tuple(x.shape) != tuple(shape) else x
 
-    @staticmethod
-    def forward(ctx: Node, x: Any, shape: tuple[int, ...]) -> Any:
-        ctx.source_shape = tuple(x.shape)
-        return ctx.call(x, shape)
 
-    @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None]:
-        return Expand.apply(g, ctx.source_shape), None
+Expand.adjoint, SumToShape.adjoint = SumToShape, Expand

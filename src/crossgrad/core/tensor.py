@@ -68,19 +68,6 @@ class TensorBase:
         for name in TensorBase.__slots__[:-2]:
             setattr(self, name, getattr(other, name))
 
-    @staticmethod
-    def _make(
-        data: Any,
-        backend: Any,
-        requires_grad: bool = False,
-        grad_fn: Any = None,
-        out_idx: int = 0,
-        version: list[int] | None = None,
-        base: Tensor | None = None,
-    ) -> Tensor:
-        """Wrap a backend array without copying or checking it (for ops and backends)."""
-        return make(data, backend, requires_grad, grad_fn, out_idx, version, base)
-
     # ------------------------------------------------------------------ metadata
     @property
     def shape(self) -> tuple[int, ...]:

@@ -14,6 +14,7 @@ from crossgrad._tensor import Tensor
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.grad_mode import no_grad
+from crossgrad.core.tensor import make
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops.creation import rand, randn
 
@@ -253,7 +254,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     q, r = xp.linalg.qr(flat._data)
     # Multiplying by the signs of diag(r) makes the result uniform over orthogonal matrices.
     signs = xp.sign(xp.linalg.diagonal(r) if hasattr(xp.linalg, "diagonal") else xp.diagonal(r))
-    q = Tensor._make(q * signs[None, :], flat._backend)
+    q = make(q * signs[None, :], flat._backend)
     if rows < cols:
         q = q.T
     return _write(tensor, (q * gain).reshape(tensor.shape))
