@@ -49,7 +49,7 @@ class _AlongDim(Op):
         return y
 
     @classmethod
-    def backward(cls, ctx: Node, g: Tensor) -> Tensor:  # type: ignore[override]
+    def backward(cls, ctx: Node, g: Tensor) -> Tensor:
         (y,) = ctx.saved_tensors
         return cls.chain_step.apply(g, y, dim=ctx.dim)
 

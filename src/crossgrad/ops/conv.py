@@ -38,13 +38,13 @@ class Window(NamedTuple):
     """The geometry of a sliding window over H and W: size, stride, dilation and padding
     ``((top, bottom), (left, right))``. Hashable, so JAX can key compiled kernels on it."""
 
-    size: tuple[int, int]
-    stride: tuple[int, int]
-    dilation: tuple[int, int]
+    size: tuple[int, ...]
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
     padding: tuple[tuple[int, int], tuple[int, int]]
 
-    def out_size(self, hw: Sequence[int]) -> tuple[int, int]:
-        return tuple(  # type: ignore[return-value]
+    def out_size(self, hw: Sequence[int]) -> tuple[int, ...]:
+        return tuple(
             (n + p[0] + p[1] - d * (k - 1) - 1) // s + 1
             for n, k, s, d, p in zip(hw, self.size, self.stride, self.dilation, self.padding)
         )
@@ -140,7 +140,7 @@ def _conv2d_kernel(xp: Any, x: Any, w: Any, *, win: Window, groups: int) -> Any:
 
 
 def _conv_transpose2d_kernel(
-    xp: Any, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, int]
+    xp: Any, g: Any, w: Any, *, win: Window, groups: int, in_hw: tuple[int, ...]
 ) -> Any:
     n, o, ho, wo = g.shape
     c = w.shape[1] * groups
@@ -234,7 +234,7 @@ def _max_pool_kernel(xp: Any, x: Any, *, win: Window) -> tuple[Any, Any]:
 
 
 def _max_pool_scatter_kernel(
-    xp: Any, g: Any, kidx: Any, *, win: Window, in_hw: tuple[int, int]
+    xp: Any, g: Any, kidx: Any, *, win: Window, in_hw: tuple[int, ...]
 ) -> Any:
     mask = _onehot(xp, kidx, win.size[0] * win.size[1])
     cols = xp.where(mask, g[:, :, None, ...], xp.zeros((), dtype=g.dtype))
@@ -272,7 +272,7 @@ class MaxPoolScatter(Op):
     kernel = staticmethod(_max_pool_scatter_kernel)
 
     @staticmethod
-    def forward(ctx: Node, g: Any, kidx: Any, *, win: Window, in_hw: tuple[int, int]) -> Any:
+    def forward(ctx: Node, g: Any, kidx: Any, *, win: Window, in_hw: tuple[int, ...]) -> Any:
         ctx.win, ctx.kidx = win, kidx
         return ctx.call(g, kidx, win=win, in_hw=in_hw)
 
@@ -331,7 +331,7 @@ def _positive(op: str, **values: tuple[int, ...]) -> None:
 def _batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
     """``x`` with a batch dim (added when it has ``n + 1`` dims, as PyTorch allows)."""
     if x.ndim == n + 1:
-        return x.reshape(1, *x.shape), True  # type: ignore[attr-defined]
+        return x.reshape(1, *x.shape), True
     if x.ndim != n + 2:
         layout = "(N, C, L)" if n == 1 else "(N, C, H, W)"
         raise ShapeError(
@@ -343,7 +343,7 @@ def _batched(op: str, x: Tensor, n: int) -> tuple[Tensor, bool]:
 
 
 def _unbatch(y: Tensor, unbatched: bool) -> Tensor:
-    return y.reshape(*y.shape[1:]) if unbatched else y  # type: ignore[attr-defined]
+    return y.reshape(*y.shape[1:]) if unbatched else y
 
 
 def _floating_operands(op: str, input: Any, weight: Any) -> tuple[Tensor, Tensor]:  # noqa: A002
@@ -376,15 +376,15 @@ def _add_bias(op: str, y: Tensor, bias: Any) -> Tensor:
             f"channel), received bias.shape={b.shape}",
             hint="pass bias of out_channels entries",
         )
-    return y + b.reshape(1, y.shape[1], 1, 1)  # type: ignore[attr-defined]
+    return y + b.reshape(1, y.shape[1], 1, 1)
 
 
 def _conv_padding(
     op: str,
     padding: Any,
-    kernel: tuple[int, int],
-    dilation: tuple[int, int],
-    stride: tuple[int, int],
+    kernel: tuple[int, ...],
+    dilation: tuple[int, ...],
+    stride: tuple[int, ...],
 ) -> tuple[tuple[int, int], tuple[int, int]]:
     if isinstance(padding, str):
         if padding == "valid":
@@ -416,9 +416,9 @@ def conv2d(
     input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,  # noqa: A002
-    stride: int | tuple[int, int] = 1,
-    padding: int | tuple[int, int] | str = 0,
-    dilation: int | tuple[int, int] = 1,
+    stride: int | tuple[int, ...] = 1,
+    padding: int | tuple[int, ...] | str = 0,
+    dilation: int | tuple[int, ...] = 1,
     groups: int = 1,
 ) -> Tensor:
     """Apply a 2-D convolution (cross-correlation) over (N, C, H, W), as ``torch.conv2d``.
@@ -483,9 +483,9 @@ def conv1d(
     input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,  # noqa: A002
-    stride: int | tuple[int] = 1,
-    padding: int | tuple[int] | str = 0,
-    dilation: int | tuple[int] = 1,
+    stride: int | tuple[int, ...] = 1,
+    padding: int | tuple[int, ...] | str = 0,
+    dilation: int | tuple[int, ...] = 1,
     groups: int = 1,
 ) -> Tensor:
     """Apply a 1-D convolution over (N, C, L) with weight (C_out, C_in / groups, k)."""
@@ -500,21 +500,21 @@ def conv1d(
         )
     s, d = _pair(op, "stride", stride, 1)[0], _pair(op, "dilation", dilation, 1)[0]
     pad: Any = padding if isinstance(padding, str) else (0, _pair(op, "padding", padding, 1)[0])
-    x4 = x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])  # type: ignore[attr-defined]
-    w4 = w.reshape(w.shape[0], w.shape[1], 1, w.shape[2])  # type: ignore[attr-defined]
+    x4 = x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+    w4 = w.reshape(w.shape[0], w.shape[1], 1, w.shape[2])
     y = conv2d(x4, w4, bias, (1, s), pad, (1, d), groups)
-    return _unbatch(y.reshape(y.shape[0], y.shape[1], y.shape[3]), unbatched)  # type: ignore
+    return _unbatch(y.reshape(y.shape[0], y.shape[1], y.shape[3]), unbatched)
 
 
 def conv_transpose2d(
     input: Tensor,
     weight: Tensor,
     bias: Tensor | None = None,  # noqa: A002
-    stride: int | tuple[int, int] = 1,
-    padding: int | tuple[int, int] = 0,
-    output_padding: int | tuple[int, int] = 0,
+    stride: int | tuple[int, ...] = 1,
+    padding: int | tuple[int, ...] = 0,
+    output_padding: int | tuple[int, ...] = 0,
     groups: int = 1,
-    dilation: int | tuple[int, int] = 1,
+    dilation: int | tuple[int, ...] = 1,
 ) -> Tensor:
     """Apply a 2-D transposed convolution, weight (C_in, C_out / groups, kH, kW).
 
@@ -607,10 +607,10 @@ def _pool_window(
 
 def max_pool2d(
     input: Tensor,
-    kernel_size: int | tuple[int, int],  # noqa: A002
-    stride: int | tuple[int, int] | None = None,
-    padding: int | tuple[int, int] = 0,
-    dilation: int | tuple[int, int] = 1,
+    kernel_size: int | tuple[int, ...],  # noqa: A002
+    stride: int | tuple[int, ...] | None = None,
+    padding: int | tuple[int, ...] = 0,
+    dilation: int | tuple[int, ...] = 1,
     ceil_mode: bool = False,
 ) -> Tensor:
     """Take the maximum over each window (stride defaults to the kernel size)."""
@@ -626,9 +626,9 @@ def _ones(x: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 def avg_pool2d(
     input: Tensor,
-    kernel_size: int | tuple[int, int],  # noqa: A002
-    stride: int | tuple[int, int] | None = None,
-    padding: int | tuple[int, int] = 0,
+    kernel_size: int | tuple[int, ...],  # noqa: A002
+    stride: int | tuple[int, ...] | None = None,
+    padding: int | tuple[int, ...] = 0,
     ceil_mode: bool = False,
     count_include_pad: bool = True,
     divisor_override: int | None = None,

@@ -141,7 +141,7 @@ def _from_data(
     if isinstance(data, Tensor):
         src = data.detach()
         if want is not None:
-            src = src.to(want)  # type: ignore[attr-defined]
+            src = src.to(want)
         arr = src._data
         if src._backend is not b:
             arr = b.from_foreign(arr, src._backend, copy=copy)

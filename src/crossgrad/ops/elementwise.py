@@ -92,7 +92,7 @@ class UnaryOp(Op):
         raise NotImplementedError
 
     @classmethod
-    def forward(cls, ctx: Node, x: Any) -> Any:  # type: ignore[override]
+    def forward(cls, ctx: Node, x: Any) -> Any:
         y = ctx.call(x)
         saves = cls.saves
         ctx._to_save = (
@@ -101,7 +101,7 @@ class UnaryOp(Op):
         return y
 
     @classmethod
-    def backward(cls, ctx: Node, g: Tensor) -> Tensor:  # type: ignore[override]
+    def backward(cls, ctx: Node, g: Tensor) -> Tensor:
         saved = ctx.saved_tensors
         x = y = None
         if cls.saves == "x":
@@ -375,9 +375,7 @@ def _promoted_operands(
     op: str, x: Any, y: Any, float_result: bool = False
 ) -> tuple[Tensor, Tensor]:
     """Both operands as tensors of PyTorch's result dtype, on one backend."""
-    like = x if isinstance(x, Tensor) else y
-    if not isinstance(like, Tensor):
-        raise expect_tensor(like, op)  # type: ignore[misc] - raises
+    like = expect_tensor(x if isinstance(x, Tensor) else y, op)
     want = dtypes.result_type(x, y)
     if float_result and want.category != _FLOAT:
         want = dtypes.get_default_dtype()
@@ -388,12 +386,12 @@ class BinaryOp(Op):
     """``z = kernel(a, b)`` with broadcasting; ``derivative`` gives both gradients."""
 
     @classmethod
-    def forward(cls, ctx: Node, a: Any, b: Any) -> Any:  # type: ignore[override]
+    def forward(cls, ctx: Node, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a, b)
         return ctx.call(a, b)
 
     @classmethod
-    def backward(cls, ctx: Node, g: Tensor) -> tuple[Any, Any]:  # type: ignore[override]
+    def backward(cls, ctx: Node, g: Tensor) -> tuple[Any, Any]:
         a, b = ctx.saved_tensors
         ga, gb = cls.derivative(ctx, g, a, b)  # type: ignore[attr-defined]
         return (
@@ -508,14 +506,14 @@ class ScalarOp(Op):
     """An op of one tensor and one Python number (``x * 2.0``): no scalar tensor is made."""
 
     @classmethod
-    def forward(cls, ctx: Node, a: Any, s: Any) -> Any:  # type: ignore[override]
+    def forward(cls, ctx: Node, a: Any, s: Any) -> Any:
         ctx.scalar = s
         if cls.saves_input:  # type: ignore[attr-defined]
             ctx.save_for_backward(a)
         return ctx.call(a, s)
 
     @classmethod
-    def backward(cls, ctx: Node, g: Tensor) -> tuple[Tensor, None]:  # type: ignore[override]
+    def backward(cls, ctx: Node, g: Tensor) -> tuple[Tensor, None]:
         a = ctx.saved_tensors[0] if cls.saves_input else None  # type: ignore[attr-defined]
         return cls.derivative(g, a, ctx.scalar), None  # type: ignore[attr-defined]
 

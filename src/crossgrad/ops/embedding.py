@@ -38,10 +38,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
             f"received weight.shape={weight.shape}",
             hint="pass a matrix",
         )
-    rows = weight.index_select(0, input.reshape(-1))  # type: ignore[attr-defined]
+    rows = weight.index_select(0, input.reshape(-1))
     if padding_idx is not None:
         padding_idx = normalize_dim(padding_idx, weight.shape[0], "embedding")
-        is_pad = input.reshape(-1, 1) == padding_idx  # type: ignore[attr-defined]
+        is_pad = input.reshape(-1, 1) == padding_idx
         rows = ew.where(is_pad, rows.detach(), rows)
     return rows.reshape(*input.shape, weight.shape[1])
 
@@ -61,7 +61,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"{op}: needs integer class indices, received tensor.dtype={tensor.dtype!r}",
             hint="cast with .long()",
         )
-    values = tensor.numpy()  # type: ignore[attr-defined]
+    values = tensor.numpy()
     if num_classes == -1:
         if values.size == 0:
             raise ShapeError(
@@ -78,5 +78,5 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             hint="pass num_classes larger than the largest class index",
         )
     classes = arange(num_classes, dtype=tensor.dtype, backend=tensor._backend)
-    hits = tensor.unsqueeze(-1) == classes  # type: ignore[attr-defined]
+    hits = tensor.unsqueeze(-1) == classes
     return cast(hits, dtypes.int64)

@@ -155,7 +155,7 @@ def _zeros(like: Tensor, shape: tuple[int, ...]) -> Tensor:
 class Key(NamedTuple):
     """A user's index resolved against one tensor."""
 
-    index: tuple[Any, ...]  # what the kernels index with
+    items: tuple[Any, ...]  # what the kernels index with
     shape: tuple[int, ...]  # the shape of ``x[index]``
     basic: bool  # ints, slices and None only: the result is a view, no position repeats
 
@@ -452,7 +452,7 @@ def getitem(self: Tensor, index: Any) -> Tensor:
     (tensor([4., 6.]), (2, 2), tensor([5., 6.]))
     """
     key = resolve(self, index, "getitem")
-    out = GetItem.apply(self, key.index)
+    out = GetItem.apply(self, key.items)
     return _view(out, self) if key.basic else out
 
 
@@ -468,7 +468,7 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     """
     key = resolve(self, index, "setitem")
     values = _values_for(self, value, key.shape, "setitem")
-    inplace(self, "setitem", lambda a: IndexPut.apply(a, values, key.index))
+    inplace(self, "setitem", lambda a: IndexPut.apply(a, values, key.items))
 
 
 def _values_for(x: Tensor, value: Any, shape: tuple[int, ...], op: str) -> Tensor:
@@ -476,7 +476,7 @@ def _values_for(x: Tensor, value: Any, shape: tuple[int, ...], op: str) -> Tenso
     v = as_tensor_like(value, x)
     extra = v.ndim - len(shape)
     if extra > 0 and all(n == 1 for n in v.shape[:extra]):
-        v = v.reshape(v.shape[extra:])  # type: ignore[attr-defined]
+        v = v.reshape(v.shape[extra:])
     if v.ndim > len(shape) or any(a != b and a != 1 for a, b in zip(v.shape[::-1], shape[::-1])):
         raise ShapeError(
             f"{op}: the value cannot be broadcast to the indexed shape: "
@@ -504,8 +504,8 @@ def index_put(
     key = resolve(input, _index_tuple(indices), "index_put")
     values = _values_for(input, values, key.shape, "index_put")
     if accumulate:
-        return IndexPutAdd.apply(input, values, key.index)
-    return IndexPut.apply(input, values, key.index)
+        return IndexPutAdd.apply(input, values, key.items)
+    return IndexPut.apply(input, values, key.items)
 
 
 def _index_tuple(indices: Any) -> tuple[Any, ...]:
@@ -517,7 +517,7 @@ def index_put_(self: Tensor, indices: Any, values: Any, accumulate: bool = False
     key = resolve(self, _index_tuple(indices), "index_put_")
     values = _values_for(self, values, key.shape, "index_put_")
     op = IndexPutAdd if accumulate else IndexPut
-    return inplace(self, "index_put_", lambda a: op.apply(a, values, key.index))
+    return inplace(self, "index_put_", lambda a: op.apply(a, values, key.items))
 
 
 # ====================================================================== along one dim
@@ -589,7 +589,7 @@ def _leading_block(src: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 
 def _as_1d(t: Tensor) -> Tensor:
-    return t.reshape((1,)) if t.ndim == 0 else t  # type: ignore[attr-defined]
+    return t.reshape((1,)) if t.ndim == 0 else t
 
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
@@ -605,7 +605,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A002
     index = _index_tensor(index, "gather")
     dim = normalize_dim(dim, input.ndim, "gather")
     if input.ndim == 0:
-        return gather(_as_1d(input), dim, _as_1d(index)).reshape(index.shape)  # type: ignore
+        return gather(_as_1d(input), dim, _as_1d(index)).reshape(index.shape)
     _check_index_shape("gather", input, dim, index)
     return GetItem.apply(input, _along_dim_key(input, dim, index, "gather"))
 
@@ -641,7 +641,7 @@ def scatter(
     dim = normalize_dim(dim, input.ndim, "scatter")
     if input.ndim == 0:
         src = _as_1d(src) if isinstance(src, Tensor) else src
-        return scatter(_as_1d(input), dim, _as_1d(index), src).reshape(())  # type: ignore
+        return scatter(_as_1d(input), dim, _as_1d(index), src).reshape(())
     _check_index_shape("scatter", input, dim, index, src if isinstance(src, Tensor) else None)
     key = _along_dim_key(input, dim, index, "scatter")
     return IndexPut.apply(input, _scatter_src(input, src, index, "scatter"), key)
@@ -659,7 +659,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor: 
     src = expect_tensor(src, "scatter_add", "src")
     dim = normalize_dim(dim, input.ndim, "scatter_add")
     if input.ndim == 0:
-        return scatter_add(_as_1d(input), dim, _as_1d(index), _as_1d(src)).reshape(())  # type: ignore
+        return scatter_add(_as_1d(input), dim, _as_1d(index), _as_1d(src)).reshape(())
     _check_index_shape("scatter_add", input, dim, index, src)
     key = _along_dim_key(input, dim, index, "scatter_add")
     return IndexPutAdd.apply(input, _scatter_src(input, src, index, "scatter_add"), key)
@@ -698,7 +698,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:  # noqa: A00
     input = expect_tensor(input, "index_select")
     index = _index_tensor(index, "index_select")
     if input.ndim == 0:
-        return index_select(_as_1d(input), 0, index).reshape(_as_1d(index).shape)  # type: ignore
+        return index_select(_as_1d(input), 0, index).reshape(_as_1d(index).shape)
     dim = normalize_dim(dim, input.ndim, "index_select")
     key, _ = _select_key(input, dim, index, "index_select")
     return GetItem.apply(input, key)
@@ -726,7 +726,7 @@ def index_add(
     if alpha != 1:
         source = source * alpha
     values = cast(_as_1d(source), input.dtype)
-    return IndexPutAdd.apply(_as_1d(input), values, key).reshape(input.shape)  # type: ignore
+    return IndexPutAdd.apply(_as_1d(input), values, key).reshape(input.shape)
 
 
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  # noqa: A002
@@ -742,7 +742,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:  #
             hint="pass value.reshape(()) or a number",
         )
     values = cast(as_tensor_like(value, input), input.dtype)
-    return IndexPut.apply(_as_1d(input), values, key).reshape(input.shape)  # type: ignore
+    return IndexPut.apply(_as_1d(input), values, key).reshape(input.shape)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:  # noqa: A002
@@ -758,7 +758,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     input = expect_tensor(input, "take_along_dim")
     indices = _index_tensor(indices, "take_along_dim", "indices")
     if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))  # type: ignore[attr-defined]
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
     if input.ndim != indices.ndim:
         raise ShapeError(
             f"take_along_dim: input and indices need the same number of dims: "
@@ -773,7 +773,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     )
     in_shape = tuple(input.shape[d] if d == dim else n for d, n in enumerate(others))
     idx_shape = tuple(indices.shape[d] if d == dim else n for d, n in enumerate(others))
-    return gather(input.expand(in_shape), dim, indices.expand(idx_shape))  # type: ignore
+    return gather(input.expand(in_shape), dim, indices.expand(idx_shape))
 
 
 # ====================================================================== masks
@@ -820,7 +820,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:  # noqa: A002
     input = expect_tensor(input, "masked_select")
     mask = _mask(mask, "masked_select")
     shape = broadcast_shapes("masked_select", input.shape, mask.shape)
-    return getitem(input.expand(shape), mask.expand(shape))  # type: ignore[attr-defined]
+    return getitem(input.expand(shape), mask.expand(shape))
 
 
 # ====================================================================== in place

@@ -41,7 +41,7 @@ def maybe_inplace(
     """
     if not write_back:
         return fn(input)
-    compute = (lambda x: fn(x.clone())) if reads_input else fn  # type: ignore[attr-defined]
+    compute = (lambda x: fn(x.clone())) if reads_input else fn
     return inplace(input, name + "_", compute)
 
 

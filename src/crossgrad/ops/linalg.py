@@ -44,15 +44,15 @@ class MatMul(Op):
             if b.ndim == 2 and a.ndim > 2:
                 # x @ W with a batch of x: fold the batch into rows, one matrix product.
                 rows = math.prod(a.shape[:-1])
-                a2 = a.reshape(rows, a.shape[-1])  # type: ignore[attr-defined]
-                gb = MatMul.apply(_mT(a2), g.reshape(rows, g.shape[-1]))  # type: ignore
+                a2 = a.reshape(rows, a.shape[-1])
+                gb = MatMul.apply(_mT(a2), g.reshape(rows, g.shape[-1]))
             else:
                 gb = unbroadcast(MatMul.apply(_mT(a), g), b.shape)
         return ga, gb
 
 
 def _mT(t: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the matrix transpose
-    return t.transpose(-1, -2)  # type: ignore[attr-defined]
+    return t.transpose(-1, -2)
 
 
 def _matrix_operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:
@@ -87,15 +87,15 @@ def _matmul(op: str, x: Tensor, y: Tensor) -> Tensor:
     if x.ndim > 1 and y.ndim > 1:
         return MatMul.apply(x, y)
     # A vector is a matrix of one row (left) or one column (right), removed again after.
-    a = x.reshape(1, x.shape[0]) if x.ndim == 1 else x  # type: ignore[attr-defined]
-    b = y.reshape(y.shape[0], 1) if y.ndim == 1 else y  # type: ignore[attr-defined]
+    a = x.reshape(1, x.shape[0]) if x.ndim == 1 else x
+    b = y.reshape(y.shape[0], 1) if y.ndim == 1 else y
     out = MatMul.apply(a, b)
     shape = out.shape
     if y.ndim == 1:
         shape = shape[:-1]
     if x.ndim == 1:
         shape = shape[:-2] + shape[-1:] if y.ndim > 1 else shape[:-1]
-    return out.reshape(shape)  # type: ignore[attr-defined]
+    return out.reshape(shape)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -178,7 +178,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:  # noqa: A002
             f"outer: expected 1-D tensors, received x.shape={x.shape}, y.shape={y.shape}",
             hint="flatten with reshape(-1) first",
         )
-    return x.reshape(x.shape[0], 1) * y.reshape(1, y.shape[0])  # type: ignore[attr-defined]
+    return x.reshape(x.shape[0], 1) * y.reshape(1, y.shape[0])
 
 
 # ====================================================================== einsum
@@ -227,7 +227,7 @@ class Einsum(Op):
                 # Letters summed inside operand i alone: its gradient is constant along them.
                 shape = operands[i].shape
                 kept = tuple(n if c in present else 1 for c, n in zip(ins[i], shape))
-                gi = gi.reshape(kept).expand(shape)  # type: ignore[attr-defined]
+                gi = gi.reshape(kept).expand(shape)
             grads.append(gi)
         return tuple(grads)
 
@@ -263,7 +263,7 @@ def einsum(equation: str, *operands: Any) -> Tensor:
                     f"has shape={t.shape} for subscripts {s!r}",
                     hint="sizes of one subscript must match (or be 1, to broadcast)",
                 )
-    tensors = [t.expand(tuple(sizes[c] for c in s)) for s, t in zip(ins, tensors)]  # type: ignore
+    tensors = [t.expand(tuple(sizes[c] for c in s)) for s, t in zip(ins, tensors)]
     if tensors:
         want = dtypes.result_type(*tensors)
         tensors = [cast(t, want) for t in tensors]
@@ -352,13 +352,13 @@ def _diagonal(t: Tensor, subscripts: str) -> Tensor:
                 hint="a diagonal needs equal sizes",
             )
         rest = [i for i in range(len(current)) if i not in at]
-        t = t.permute(*at, *rest)  # type: ignore[attr-defined]
+        t = t.permute(*at, *rest)
         diag = np.arange(t.shape[0])
-        t = t[(diag,) * len(at)]  # type: ignore[index]
+        t = t[(diag,) * len(at)]
         current = c + "".join(current[i] for i in rest)
     order = [current.index(c) for c in _unique(subscripts)]
     if order != list(range(len(order))):
-        t = t.permute(*order)  # type: ignore[attr-defined]
+        t = t.permute(*order)
     return t
 
 
@@ -472,11 +472,11 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
                 hint="bias must have shape (out_features,)",
             )
     lead = input1.shape[:-1]
-    x1 = input1.reshape(-1, in1)  # type: ignore[attr-defined]
-    x2 = input2.reshape(-1, in2)  # type: ignore[attr-defined]
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
     # (N, in1) @ (in1, out * in2) -> (N, out, in2), then contract in2 with x2.
-    left = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out * in2))  # type: ignore
-    y = (left.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)  # type: ignore[attr-defined]
+    left = matmul(x1, weight.permute(1, 0, 2).reshape(in1, out * in2))
+    y = (left.reshape(-1, out, in2) * x2.unsqueeze(1)).sum(-1)
     if bias is not None:
         y = y + bias
-    return y.reshape(*lead, out)  # type: ignore[attr-defined]
+    return y.reshape(*lead, out)

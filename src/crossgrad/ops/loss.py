@@ -46,9 +46,9 @@ def _check_reduction(
 
 def _reduce(loss: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
-        return loss.mean()  # type: ignore[attr-defined]
+        return loss.mean()
     if reduction == "sum":
-        return loss.sum()  # type: ignore[attr-defined]
+        return loss.sum()
     return loss
 
 
@@ -176,7 +176,7 @@ def kl_div(
         loss = ew.where(positive, target * (ew.log(safe) - input), target * 0.0)
     if reduction == "batchmean":
         batch = input.shape[0] if input.ndim else 1
-        return loss.sum() / batch  # type: ignore[attr-defined]
+        return loss.sum() / batch
     return _reduce(loss, reduction)
 
 
@@ -541,7 +541,7 @@ def _probability_loss(
     per = LogSoftmax.apply(input, dim=class_dim) * target
     if weight is not None:
         per = per * weight.reshape((num_classes,) + (1,) * (input.ndim - class_dim - 1))
-    return _reduce(-per.sum(class_dim), reduction)  # type: ignore[attr-defined]
+    return _reduce(-per.sum(class_dim), reduction)
 
 
 # ====================================================================== binary losses

@@ -56,8 +56,8 @@ def _expect_channels(op: str, input: Tensor) -> None:  # noqa: A002
 
 def _normalize(x: Tensor, dims: tuple[int, ...], eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """``(x - mean) / sqrt(var + eps)`` over ``dims`` (biased variance), the mean, the var."""
-    mean = x.mean(dims, keepdim=True)  # type: ignore[attr-defined]
-    var = x.var(dims, keepdim=True, correction=0)  # type: ignore[attr-defined]
+    mean = x.mean(dims, keepdim=True)
+    var = x.var(dims, keepdim=True, correction=0)
     return (x - mean) * ew.rsqrt(var + eps), mean, var
 
 
@@ -100,7 +100,7 @@ def batch_norm(
     weight = _affine(op, "weight", weight, (channels,), input)
     bias = _affine(op, "bias", bias, (channels,), input)
     if training:
-        count = input.numel() // channels  # type: ignore[attr-defined]
+        count = input.numel() // channels
         if count <= 1:
             raise ShapeError(
                 f"{op}: expected more than 1 value per channel when training, "
@@ -199,7 +199,7 @@ def group_norm(
         )
     weight = _affine(op, "weight", weight, (channels,), input)
     bias = _affine(op, "bias", bias, (channels,), input)
-    grouped = input.reshape(input.shape[0], num_groups, -1)  # type: ignore[attr-defined]
+    grouped = input.reshape(input.shape[0], num_groups, -1)
     y = _normalize(grouped, (2,), eps)[0].reshape(input.shape)
     stat_shape = (channels,) + (1,) * (input.ndim - 2)
     if weight is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
@@ -371,7 +371,7 @@ def _put_along_dim(
         g, indices = unsqueeze(g, dim), unsqueeze(indices, dim)
     positions = arange(shape[dim], backend=g._backend)
     positions = positions.reshape(tuple(-1 if d == dim else 1 for d in range(len(shape))))
-    return ew.where(indices == positions, g, 0.0).expand(shape)  # type: ignore[attr-defined]
+    return ew.where(indices == positions, g, 0.0).expand(shape)
 
 
 def _max_or_min(op: str, input: Tensor, dim: Any, keepdim: bool) -> Any:  # noqa: A002
@@ -388,7 +388,17 @@ def _max_or_min(op: str, input: Tensor, dim: Any, keepdim: bool) -> Any:  # noqa
     return result(*along.apply(input, d, keepdim))
 
 
-def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+@overload
+def max(input: Tensor, dim: None = None, keepdim: bool = False) -> Tensor: ...  # noqa: A001, A002
+@overload
+def max(input: Tensor, dim: int, keepdim: bool = False) -> MaxResult: ...  # noqa: A002
+@overload
+def max(input: Tensor, dim: Tensor) -> Tensor: ...  # noqa: A002
+def max(  # noqa: A001
+    input: Tensor,  # noqa: A002
+    dim: int | Tensor | None = None,
+    keepdim: bool = False,
+) -> Tensor | MaxResult:
     """The maximum of all elements, or ``(values, indices)`` along ``dim``.
 
     ``max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``.
@@ -403,7 +413,17 @@ def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: 
     return _max_or_min("max", input, dim, keepdim)
 
 
-def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001, A002
+@overload
+def min(input: Tensor, dim: None = None, keepdim: bool = False) -> Tensor: ...  # noqa: A001, A002
+@overload
+def min(input: Tensor, dim: int, keepdim: bool = False) -> MinResult: ...  # noqa: A002
+@overload
+def min(input: Tensor, dim: Tensor) -> Tensor: ...  # noqa: A002
+def min(  # noqa: A001
+    input: Tensor,  # noqa: A002
+    dim: int | Tensor | None = None,
+    keepdim: bool = False,
+) -> Tensor | MinResult:
     """The minimum of all elements, or ``(values, indices)`` along ``dim``.
 
     ``min(a, b)`` with a tensor ``b`` is the elementwise ``minimum``.

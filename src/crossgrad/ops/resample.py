@@ -73,9 +73,7 @@ def pad(
         elif left or right:
             out = out.index_select(
                 dim,
-                as_tensor_like(  # type: ignore[attr-defined]
-                    _pad_index(op, mode, out.shape[dim], left, right, dim), out
-                ),
+                as_tensor_like(_pad_index(op, mode, out.shape[dim], left, right, dim), out),
             )
     return out
 
@@ -90,8 +88,8 @@ def _pad_constant(x: Tensor, dim: int, left: int, right: int, value: float) -> T
         )
     if left < 0 or right < 0:  # cropping
         start = max(-left, 0)
-        x = x.narrow(dim, start, size - start - max(-right, 0))  # type: ignore[attr-defined]
-    parts = []
+        x = x.narrow(dim, start, size - start - max(-right, 0))
+    parts: list[Tensor | None] = []
     for n in (left, right):
         if n > 0:
             shape = x.shape[:dim] + (n,) + x.shape[dim + 1 :]
@@ -183,9 +181,7 @@ def interpolate(
             if n != m:
                 out = out.index_select(
                     dim,
-                    as_tensor_like(  # type: ignore[attr-defined]
-                        _nearest_index(n, m, s), out
-                    ),
+                    as_tensor_like(_nearest_index(n, m, s), out),
                 )
         else:
             out = _linear_along(out, dim, n, m, s, bool(align_corners))
@@ -260,7 +256,4 @@ def _linear_along(
     w_hi = cast(as_tensor_like(frac.reshape(shape), x), x.dtype)
     w_lo = cast(as_tensor_like((1.0 - frac).reshape(shape), x), x.dtype)
     lo_t, hi_t = as_tensor_like(lo, x), as_tensor_like(hi, x)
-    return (
-        x.index_select(dim, lo_t) * w_lo  # type: ignore[attr-defined]
-        + x.index_select(dim, hi_t) * w_hi
-    )  # type: ignore[attr-defined]
+    return x.index_select(dim, lo_t) * w_lo + x.index_select(dim, hi_t) * w_hi

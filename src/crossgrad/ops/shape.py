@@ -306,7 +306,7 @@ class Repeat(Op):
         # Output dim i is (reps[i], padded[i]) laid out row-major: sum over the copies.
         split = tuple(n for pair in zip(reps, padded) for n in pair)
         copies = tuple(range(0, 2 * len(reps), 2))
-        return g.reshape(split).sum(dim=copies).reshape(shape), None  # type: ignore[attr-defined]
+        return g.reshape(split).sum(dim=copies).reshape(shape), None
 
 
 def repeat(input: Tensor, *sizes: Any) -> Tensor:  # noqa: A002

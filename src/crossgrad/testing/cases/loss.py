@@ -18,7 +18,9 @@ S = (3, 4)
 
 
 def _reduce(loss, reduction):
-    return {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction](loss)
+    if reduction == "mean":
+        return np.mean(loss)
+    return np.sum(loss) if reduction == "sum" else loss
 
 
 def _nll(logp, target, weight=None, ignore_index=-100, reduction="mean", smoothing=0.0):
