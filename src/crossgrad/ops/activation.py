@@ -13,6 +13,7 @@ from typing import Any
 
 from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
+from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import Tensor, cast, expect_tensor, floating, normalize_dim
 from crossgrad.ops.inplace import maybe_inplace
@@ -72,7 +73,9 @@ class SoftmaxBackward(_ChainStep):
         grad_g = SoftmaxBackward.apply(gg, y, dim=dim) if need_g else None
         grad_y = None
         if need_y:
-            grad_y = gg * (g - (g * y).sum(dim, keepdim=True)) - g * (gg * y).sum(dim, keepdim=True)
+            g_dot_y = direct.sum(direct.mul(g, y), (dim,), keepdim=True)
+            gg_dot_y = direct.sum(direct.mul(gg, y), (dim,), keepdim=True)
+            grad_y = direct.sub(direct.mul(gg, direct.sub(g, g_dot_y)), direct.mul(g, gg_dot_y))
         return grad_g, grad_y
 
 
@@ -102,9 +105,14 @@ class LogSoftmaxBackward(_ChainStep):
         g, y = ctx.saved_tensors
         dim = ctx.dim
         need_g, need_y = ctx.needs_input_grad
-        p = ew.exp(y)
-        grad_g = gg - (gg * p).sum(dim, keepdim=True) if need_g else None
-        grad_y = -(gg * p * g.sum(dim, keepdim=True)) if need_y else None
+        p = direct.exp(y)
+        grad_g = None
+        if need_g:
+            grad_g = direct.sub(gg, direct.sum(direct.mul(gg, p), (dim,), keepdim=True))
+        grad_y = None
+        if need_y:
+            g_total = direct.sum(g, (dim,), keepdim=True)
+            grad_y = direct.neg(direct.mul(direct.mul(gg, p), g_total))
         return grad_g, grad_y
 
 

@@ -95,6 +95,17 @@ def reshape(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return x if x.shape == shape else sh.Reshape.apply(x, shape)
 
 
+def permute(x: Tensor, dims: tuple[int, ...]) -> Tensor:
+    return sh.Permute.apply(x, dims)
+
+
+def matrix_transpose(x: Tensor) -> Tensor:
+    """Swap the last two dims."""
+    order = list(range(x.ndim))
+    order[-2], order[-1] = order[-1], order[-2]
+    return sh.Permute.apply(x, tuple(order))
+
+
 def expand(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return x if x.shape == shape else Expand.apply(x, shape)
 

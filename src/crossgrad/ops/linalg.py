@@ -15,6 +15,7 @@ import numpy as np
 from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import Node, Op
+from crossgrad.ops import direct
 from crossgrad.ops._util import Tensor, broadcast_shapes, cast, expect_tensor, unbroadcast
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "einsum"]
@@ -38,21 +39,19 @@ class MatMul(Op):
     def backward(ctx: Node, g: Tensor) -> tuple[Any, Any]:
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        ga = unbroadcast(MatMul.apply(g, _mT(b)), a.shape) if na else None
+        ga = unbroadcast(MatMul.apply(g, direct.matrix_transpose(b)), a.shape) if na else None
         gb = None
         if nb:
             if b.ndim == 2 and a.ndim > 2:
                 # x @ W with a batch of x: fold the batch into rows, one matrix product.
                 rows = math.prod(a.shape[:-1])
-                a2 = a.reshape(rows, a.shape[-1])
-                gb = MatMul.apply(_mT(a2), g.reshape(rows, g.shape[-1]))
+                a2 = direct.reshape(a, (rows, a.shape[-1]))
+                gb = MatMul.apply(
+                    direct.matrix_transpose(a2), direct.reshape(g, (rows, g.shape[-1]))
+                )
             else:
-                gb = unbroadcast(MatMul.apply(_mT(a), g), b.shape)
+                gb = unbroadcast(MatMul.apply(direct.matrix_transpose(a), g), b.shape)
         return ga, gb
-
-
-def _mT(t: Tensor) -> Tensor:  # noqa: N802 - PyTorch's name for the matrix transpose
-    return t.transpose(-1, -2)
 
 
 def _matrix_operands(op: str, x: Any, y: Any) -> tuple[Tensor, Tensor]:

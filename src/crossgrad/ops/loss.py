@@ -17,6 +17,7 @@ from crossgrad.core import dtypes
 from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.function import PORTABLE_KERNELS, Node, Op, portable_kernel
 from crossgrad.core.tensor import make
+from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import Tensor, cast, expect_same_backend, expect_tensor, floating
 from crossgrad.ops.activation import LogSoftmax, Softmax, SoftmaxBackward, Softplus
@@ -326,12 +327,14 @@ class CrossEntropyBackward(Op):
         need_g, need_x = ctx.needs_input_grad
         d, row_sum = make(d, ctx.backend), make(row_sum, ctx.backend)
         q = Softmax.apply(x, dim=1)  # differentiable in x, unlike the forward's softmax
-        g_b = g if reduce else g.reshape(g.shape[:1] + (1,) + g.shape[1:])
-        grad_x = SoftmaxBackward.apply(gg * g_b * row_sum, q, dim=1) if need_x else None
+        g_b = g if reduce else direct.reshape(g, g.shape[:1] + (1,) + g.shape[1:])
+        grad_x = None
+        if need_x:
+            grad_x = SoftmaxBackward.apply(direct.mul(direct.mul(gg, g_b), row_sum), q, dim=1)
         grad_g = None
         if need_g:
-            per = gg * (q * row_sum - d)
-            grad_g = per.sum() if reduce else per.sum(1)
+            per = direct.mul(gg, direct.sub(direct.mul(q, row_sum), d))
+            grad_g = direct.sum(per, tuple(range(per.ndim)) if reduce else (1,))
         return grad_g, grad_x
 
 
