@@ -212,7 +212,7 @@ class Prod(Op):
         (x,) = ctx.saved_tensors
         dims, keepdim = ctx.dims, ctx.keepdim
         return (
-            _expand_back(g, x.shape, dims, keepdim) * _product_of_others(x, dims),
+            direct.mul(_expand_back(g, x.shape, dims, keepdim), _product_of_others(x, dims)),
             None,
             None,
             None,
@@ -502,8 +502,8 @@ def _var_backward(
     """d var / dx = 2 (x - mean) / (N - correction), times the incoming gradient."""
     dof = builtins.max(_count(x.shape, dims) - correction, 0)
     scale = 2.0 / dof if dof else math.inf  # as the forward: var is inf (or nan) then
-    centered = x - mean(x, dims, keepdim=True)
-    return _keepdim(g, dims, keepdim) * centered * scale
+    centered = direct.sub(x, direct.div(direct.sum(x, dims, keepdim=True), _count(x.shape, dims)))
+    return direct.mul(direct.mul(_keepdim(g, dims, keepdim), centered), scale)
 
 
 class Std(Op):
@@ -605,8 +605,8 @@ class LogSumExp(Op):
     def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
         x, y = ctx.saved_tensors
         dims, keepdim = ctx.dims, ctx.keepdim
-        softmax = ew.exp(x - _keepdim(y, dims, keepdim))
-        return _keepdim(g, dims, keepdim) * softmax, None, None
+        softmax = direct.exp(direct.sub(x, _keepdim(y, dims, keepdim)))
+        return direct.mul(_keepdim(g, dims, keepdim), softmax), None, None
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
