@@ -207,7 +207,7 @@ def _run(
         # The seeds are one more consumer of each root's node: delivering them makes the
         # roots' nodes ready, unless another root's node still has to run first.
         for r in roots:
-            if r.grad_fn is not None:
+            if r.grad_fn in deps:  # else it leads to no requested input
                 deps[r.grad_fn] += 1
         deliver([(r, 0) if r.grad_fn is None else (r.grad_fn, r._out_idx) for r in roots], seeds)
         while ready:
