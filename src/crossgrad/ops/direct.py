@@ -9,16 +9,15 @@ Every op here is differentiable, so backward rules built from them are too.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from crossgrad.core.gradient_ops import Cast, Expand
+from crossgrad.core.gradient_ops import Expand
+from crossgrad.core.tensor import make
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops import reduce as rd
 from crossgrad.ops import shape as sh
 from crossgrad.ops._util import Tensor
-
-if TYPE_CHECKING:
-    from crossgrad.core.dtypes import DType
+from crossgrad.ops._util import cast as cast  # the same cast serves backward rules
 
 Operand = Any  # a Tensor or a Python number
 
@@ -110,12 +109,6 @@ def expand(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return x if x.shape == shape else Expand.apply(x, shape)
 
 
-def cast(x: Tensor, dtype: DType) -> Tensor:
-    return x if x.dtype is dtype else Cast.apply(x, dtype)
-
-
 def _full_like(like: Tensor, value: float) -> Tensor:
-    from crossgrad.core.tensor import make
-
     backend = like._backend
     return make(backend.full((), value, like.dtype), backend)
