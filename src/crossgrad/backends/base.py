@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import operator
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -44,6 +45,9 @@ class Backend:
 
     def __init__(self) -> None:
         self.kernels: dict[str, Callable[..., Any]] = {}
+        #: held while a draw advances the random generator's state, so threads drawing at
+        #: once never receive the same numbers
+        self.rng_lock = threading.Lock()
 
     # ---------------------------------------------------------------- availability
     def unavailable_reason(self) -> str | None:

@@ -89,26 +89,30 @@ class CupyBackend(Backend):
 
     # ---------------------------------------------------------------- random numbers
     def manual_seed(self, seed: int) -> None:
-        self._seed = int(seed)
-        self._rng = None
+        with self.rng_lock:
+            self._seed = int(seed)
+            self._rng = None
 
-    def _generator(self) -> Any:
-        if self._rng is None:
-            import cupy
+    def _draw(self, method: str, *args: Any) -> Any:
+        # CuPy's generator keeps its state offset in Python: draws from several threads
+        # must not interleave.
+        with self.rng_lock:
+            if self._rng is None:
+                import cupy
 
-            self._rng = cupy.random.default_rng(self._seed)
-        return self._rng
+                self._rng = cupy.random.default_rng(self._seed)
+            return getattr(self._rng, method)(*args)
 
     # Drawn in the generator's default dtype and then cast, as the NumPy backend does,
     # so every dtype (float16 included) goes through the same path.
     def rand(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._generator().random(shape).astype(dtype.name, copy=False)
+        return self._draw("random", shape).astype(dtype.name, copy=False)
 
     def randn(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._generator().standard_normal(shape).astype(dtype.name, copy=False)
+        return self._draw("standard_normal", shape).astype(dtype.name, copy=False)
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._generator().integers(low, high, shape).astype(dtype.name, copy=False)
+        return self._draw("integers", low, high, shape).astype(dtype.name, copy=False)
 
 
 def _probe() -> str | None:

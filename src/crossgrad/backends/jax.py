@@ -101,17 +101,19 @@ class JaxBackend(Backend):
 
     # ---------------------------------------------------------------- random numbers
     def manual_seed(self, seed: int) -> None:
-        self._seed = int(seed)
-        self._key = None
+        with self.rng_lock:
+            self._seed = int(seed)
+            self._key = None
 
     def _next_key(self) -> Any:
         """A fresh key for one draw; the backend keeps the other half of the split."""
         import jax
 
         self.xp  # noqa: B018 - x64 must be on before the key's dtype is fixed
-        if self._key is None:
-            self._key = jax.random.key(self._seed)
-        self._key, key = jax.random.split(self._key)
+        with self.rng_lock:
+            if self._key is None:
+                self._key = jax.random.key(self._seed)
+            self._key, key = jax.random.split(self._key)
         return key
 
     def rand(self, shape: tuple[int, ...], dtype: DType) -> Any:

@@ -83,6 +83,8 @@ class NumpyBackend(Backend):
     def copy(self, array: Any) -> Any:
         return array.copy()
 
+    # NumPy's Generator holds its bit generator's lock for each draw, so threads drawing at
+    # once get distinct numbers without rng_lock.
     def manual_seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
 

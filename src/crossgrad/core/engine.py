@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -323,7 +324,8 @@ def _run_pre_hooks(node: Node, grads: list[Any]) -> None:
         t, g = ref(), grads[j]
         if t is not None and g is not None:
             g = g if grad_mode.state.enabled else g.detach()
-            t._grad = g if t._grad is None else _sum(t._grad, g)
+            with _GRAD_LOCK:
+                t._grad = g if t._grad is None else _sum(t._grad, g)
 
 
 def _materialize(node: Node, grads: list[Any]) -> None:
@@ -420,15 +422,21 @@ def _accumulate(leaf: TensorBase, g: Any, create_graph: bool) -> None:
     into it): a gradient nothing else holds is taken over, any other one is copied."""
     if leaf._hooks:
         g = _run_leaf_hooks(leaf, g)
-    old = leaf._grad
-    if create_graph:
-        leaf._grad = g if old is None else _sum(old, g)
-    elif old is not None:
-        leaf._grad = _sum(old, g).detach()
-    elif _sole_owner(g):
-        leaf._grad = g.detach()
-    else:
-        leaf._grad = make(g._backend.copy(g._data), g._backend)
+    with _GRAD_LOCK:
+        old = leaf._grad
+        if create_graph:
+            leaf._grad = g if old is None else _sum(old, g)
+        elif old is not None:
+            leaf._grad = _sum(old, g).detach()
+        elif _sole_owner(g):
+            leaf._grad = g.detach()
+        else:
+            leaf._grad = make(g._backend.copy(g._data), g._backend)
+
+
+# Threads running backward on graphs that share a leaf add into the same ``.grad``; the
+# read-add-write must not interleave (PyTorch's AccumulateGrad holds a mutex the same way).
+_GRAD_LOCK = threading.Lock()
 
 
 # References to a gradient TensorBase when nothing else holds it: _accumulate's argument,
