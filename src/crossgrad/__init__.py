@@ -11,6 +11,7 @@ from crossgrad import ops as _ops
 from crossgrad._tensor import Tensor
 from crossgrad.core.dtypes import (
     DType,
+    bfloat16,
     bool_,
     float16,
     float32,
@@ -82,6 +83,7 @@ __all__ = [
     "int32",
     "int64",
     "float16",
+    "bfloat16",
     "float32",
     "float64",
     "half",

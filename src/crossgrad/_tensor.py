@@ -267,6 +267,10 @@ class Tensor(TensorBase):
         """This tensor as float16 (itself when it already is)."""
         return cast(self, dtypes.float16)
 
+    def bfloat16(self) -> Tensor:
+        """This tensor as bfloat16 (itself when it already is), on backends that have it."""
+        return cast(self, dtypes.bfloat16)
+
     def long(self) -> Tensor:
         """This tensor as int64 (itself when it already is)."""
         return cast(self, dtypes.int64)

@@ -122,5 +122,45 @@ def test_gradient_of_a_cast_flows_back_in_the_source_dtype(backend):
 
 
 @pytest.mark.parametrize("backend", ["numpy", "jax", "cupy"], indirect=True)
-def test_the_built_in_backends_hold_every_dtype(backend):
-    assert all(crossgrad.get_backend().has_dtype(d) for d in crossgrad.core.dtypes.ALL)
+def test_the_built_in_backends_hold_every_dtype_but_bfloat16_where_their_library_has_none(
+    backend,
+):
+    held = {d for d in crossgrad.core.dtypes.ALL if crossgrad.get_backend().has_dtype(d)}
+    missing = set(crossgrad.core.dtypes.ALL) - held
+    assert missing == (set() if backend == "jax" else {crossgrad.bfloat16})
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cupy"], indirect=True)
+def test_bfloat16_on_a_backend_without_it_is_a_clear_error_even_after_jax_is_imported(backend):
+    pytest.importorskip("ml_dtypes", reason="ml_dtypes (installed with JAX) teaches NumPy bfloat16")
+    import ml_dtypes  # noqa: F401 - NumPy now knows the name "bfloat16"
+
+    with pytest.raises(crossgrad.DTypeError, match=f"backend '{backend}' has no bfloat16"):
+        crossgrad.tensor([1.0]).bfloat16()
+    with pytest.raises(crossgrad.DTypeError, match="has no bfloat16"):
+        crossgrad.zeros(2, dtype=crossgrad.bfloat16)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("bfloat16", "float16", "float32"),
+        ("bfloat16", "float32", "float32"),
+        ("bfloat16", "float64", "float64"),
+        ("bfloat16", "int64", "bfloat16"),
+        ("bfloat16", "bool", "bfloat16"),
+    ],
+)
+def test_bfloat16_promotes_as_in_pytorch(a, b, expected):
+    as_dtype = crossgrad.core.dtypes.as_dtype
+    assert crossgrad.core.dtypes.promote(as_dtype(a), as_dtype(b)) is as_dtype(expected)
+    assert crossgrad.core.dtypes.promote(as_dtype(b), as_dtype(a)) is as_dtype(expected)
+
+
+def test_bfloat16_tensors_compute_and_print_as_floats(backend):
+    skip_without_dtype(crossgrad.bfloat16)
+    x = crossgrad.tensor([0.1, 1.0, 2.0]).bfloat16().requires_grad_()
+    (x * x).sum().backward()
+    assert x.grad.dtype is crossgrad.bfloat16
+    assert x.grad.float().tolist() == pytest.approx([0.2, 2.0, 4.0], rel=1e-2)
+    assert "0.1001" in repr(x) and "dtype=crossgrad.bfloat16" in repr(x)

@@ -171,6 +171,14 @@ class Backend:
         return f"<crossgrad backend {self.name!r}>"
 
 
+def missing_dtype(backend: Backend, dtype: DType) -> DTypeError:
+    """The error for a dtype ``backend``'s arrays cannot hold."""
+    return DTypeError(
+        f"backend {backend.name!r} has no {dtype.name} arrays, received dtype={dtype!r}",
+        hint="cast to float32 (or float16) first, or use a backend that has it",
+    )
+
+
 # The in-place operator and its functional twin, for each update ``write`` knows.
 _UPDATES = {
     "add": (operator.iadd, operator.add),

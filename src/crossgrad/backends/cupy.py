@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from crossgrad.backends.base import Backend
+from crossgrad.backends.base import Backend, missing_dtype
+from crossgrad.core import dtypes
 from crossgrad.core.dtypes import DType
 
 
@@ -71,6 +72,8 @@ class CupyBackend(Backend):
     def native_dtype(self, dtype: DType) -> Any:
         import numpy as np
 
+        if dtype is dtypes.bfloat16:
+            raise missing_dtype(self, dtype)
         return np.dtype(dtype.name)  # CuPy uses NumPy's dtype objects
 
     def to_numpy(self, array: Any) -> Any:
@@ -106,13 +109,13 @@ class CupyBackend(Backend):
     # Drawn in the generator's default dtype and then cast, as the NumPy backend does,
     # so every dtype (float16 included) goes through the same path.
     def rand(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._draw("random", shape).astype(dtype.name, copy=False)
+        return self._draw("random", shape).astype(self.native_dtype(dtype), copy=False)
 
     def randn(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._draw("standard_normal", shape).astype(dtype.name, copy=False)
+        return self._draw("standard_normal", shape).astype(self.native_dtype(dtype), copy=False)
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._draw("integers", low, high, shape).astype(dtype.name, copy=False)
+        return self._draw("integers", low, high, shape).astype(self.native_dtype(dtype), copy=False)
 
 
 def _probe() -> str | None:

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from crossgrad.backends.base import Backend
+from crossgrad.backends.base import Backend, missing_dtype
+from crossgrad.core import dtypes
 from crossgrad.core.dtypes import DType
 
 
@@ -44,11 +45,18 @@ class NumpyBackend(Backend):
         return {"numpy": np.__version__, "blas": _blas_name(), "devices": "cpu"}
 
     def native_dtype(self, dtype: DType) -> Any:
-        return np.dtype(dtype.name)
+        return np.dtype(self._name(dtype))
+
+    def _name(self, dtype: DType) -> str:
+        # Once JAX is imported, ml_dtypes teaches NumPy the name "bfloat16"; refusing it
+        # keeps this backend the same whether or not JAX was imported.
+        if dtype is dtypes.bfloat16:
+            raise missing_dtype(self, dtype)
+        return dtype.name
 
     def asarray(self, obj: Any, dtype: DType | None = None, copy: bool | None = None) -> Any:
         return np.array(
-            obj, dtype=None if dtype is None else dtype.name, copy=True if copy else None
+            obj, dtype=None if dtype is None else self._name(dtype), copy=True if copy else None
         )
 
     def to_numpy(self, array: Any) -> Any:
@@ -72,13 +80,13 @@ class NumpyBackend(Backend):
         return super().write(dst, src, how)
 
     def astype(self, array: Any, dtype: DType) -> Any:
-        return array.astype(dtype.name)
+        return array.astype(self._name(dtype))
 
     def full(self, shape: tuple[int, ...], value: Any, dtype: DType) -> Any:
-        return np.full(shape, value, dtype=dtype.name)
+        return np.full(shape, value, dtype=self._name(dtype))
 
     def zeros(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return np.zeros(shape, dtype=dtype.name)
+        return np.zeros(shape, dtype=self._name(dtype))
 
     def copy(self, array: Any) -> Any:
         return array.copy()
@@ -89,13 +97,13 @@ class NumpyBackend(Backend):
         self._rng = np.random.default_rng(seed)
 
     def rand(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._rng.random(shape).astype(dtype.name, copy=False)
+        return self._rng.random(shape).astype(self._name(dtype), copy=False)
 
     def randn(self, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._rng.standard_normal(shape).astype(dtype.name, copy=False)
+        return self._rng.standard_normal(shape).astype(self._name(dtype), copy=False)
 
     def randint(self, low: int, high: int, shape: tuple[int, ...], dtype: DType) -> Any:
-        return self._rng.integers(low, high, shape).astype(dtype.name, copy=False)
+        return self._rng.integers(low, high, shape).astype(self._name(dtype), copy=False)
 
 
 def _scatter_add(xp: Any, target: Any, index: Any, values: Any) -> Any:

@@ -44,10 +44,12 @@ int16 = DType("int16", 2, INTEGER)
 int32 = DType("int32", 4, INTEGER)
 int64 = DType("int64", 8, INTEGER)
 float16 = DType("float16", 2, FLOATING)
+#: Held by backends whose arrays have it (JAX; NumPy and CuPy have no bfloat16).
+bfloat16 = DType("bfloat16", 2, FLOATING)
 float32 = DType("float32", 4, FLOATING)
 float64 = DType("float64", 8, FLOATING)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)
 BY_NAME = {d.name: d for d in ALL}
 # PyTorch's aliases, accepted wherever a dtype name is.
 BY_NAME.update(
@@ -156,10 +158,23 @@ def promote(a: DType, b: DType) -> DType:
     if found is None:
         if a.category != b.category:
             found = a if a.category > b.category else b
+        elif bfloat16 in key:
+            # NumPy knows no bfloat16; with float16 PyTorch gives float32, else the wider.
+            found = float32 if a.itemsize == b.itemsize else max(key, key=_itemsize)
         else:
             found = BY_NAME[np.promote_types(a.name, b.name).name]
         _promoted[key] = found
     return found
+
+
+def _itemsize(d: DType) -> int:
+    return d.itemsize
+
+
+def is_low_precision(d: DType | None) -> bool:
+    """Whether ``d`` is a 16-bit float, which reductions accumulate in float32 (as
+    PyTorch does)."""
+    return d is float16 or d is bfloat16
 
 
 def scalar_dtype(value: object) -> DType:

@@ -205,6 +205,8 @@ class TensorBase:
         import numpy as np
 
         values = np.asarray(self._backend.to_numpy(self._data))
+        if self.dtype is dtypes.bfloat16:  # NumPy prints ml_dtypes' bfloat16 as integers
+            values = values.astype(np.float32)
         body = np.array2string(values, separator=", ", precision=4, prefix="tensor(")
         extras = []
         if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
