@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from crossgrad.core import dtypes
@@ -31,6 +32,7 @@ __all__ = [
     "unbroadcast",
     "normalize_dims",
     "cast",
+    "accumulates_in_float32",
 ]
 
 
@@ -54,6 +56,23 @@ def cast(x: Tensor, dtype: dtypes.DType) -> Tensor:
     if x.dtype is dtype:
         return x
     return Cast.apply(x, dtype)
+
+
+def accumulates_in_float32(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """``kernel`` computed in float32 when its first array is float16 or bfloat16, the
+    result cast back, as PyTorch accumulates reductions: a float16 sum of 10,000 tens is
+    inf and a float16 count of 70,000 elements is inf, which would make ``mean`` 0."""
+
+    @functools.wraps(kernel)
+    def widened(xp: Any, x: Any, *args: Any, **kwargs: Any) -> Any:
+        if not dtypes.is_low_precision(dtypes.from_native(x.dtype)):
+            return kernel(xp, x, *args, **kwargs)
+        out = kernel(xp, xp.astype(x, xp.float32), *args, **kwargs)
+        if isinstance(out, tuple):
+            return tuple(xp.astype(o, x.dtype) for o in out)
+        return xp.astype(out, x.dtype)
+
+    return widened
 
 
 def floating(x: Any, op: str) -> Tensor:

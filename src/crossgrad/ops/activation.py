@@ -15,7 +15,14 @@ from crossgrad.core import dtypes
 from crossgrad.core.function import Node, Op
 from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
-from crossgrad.ops._util import Tensor, cast, expect_tensor, floating, normalize_dim
+from crossgrad.ops._util import (
+    Tensor,
+    accumulates_in_float32,
+    cast,
+    expect_tensor,
+    floating,
+    normalize_dim,
+)
 from crossgrad.ops.inplace import maybe_inplace
 
 # PyTorch keeps these ops under torch.nn.functional, so none is crossgrad.<name>;
@@ -61,6 +68,7 @@ class SoftmaxBackward(_ChainStep):
     name = "softmax_backward"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, g: Any, y: Any, dim: int) -> Any:
         return y * (g - xp.sum(g * y, axis=dim, keepdims=True))
 
@@ -86,7 +94,10 @@ class Softmax(_AlongDim):
     chain_step = SoftmaxBackward
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dim: int) -> Any:
+        if x.shape[dim] == 0:  # nothing to normalise (and no maximum to shift by)
+            return xp.zeros_like(x)
         e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
         return e / xp.sum(e, axis=dim, keepdims=True)
 
@@ -97,6 +108,7 @@ class LogSoftmaxBackward(_ChainStep):
     name = "log_softmax_backward"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, g: Any, y: Any, dim: int) -> Any:
         return g - xp.exp(y) * xp.sum(g, axis=dim, keepdims=True)
 
@@ -123,7 +135,10 @@ class LogSoftmax(_AlongDim):
     chain_step = LogSoftmaxBackward
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dim: int) -> Any:
+        if x.shape[dim] == 0:
+            return xp.zeros_like(x)
         shifted = x - xp.max(x, axis=dim, keepdims=True)
         return shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
 

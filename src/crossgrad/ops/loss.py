@@ -19,7 +19,14 @@ from crossgrad.core.function import PORTABLE_KERNELS, Node, Op, portable_kernel
 from crossgrad.core.tensor import make
 from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
-from crossgrad.ops._util import Tensor, cast, expect_same_backend, expect_tensor, floating
+from crossgrad.ops._util import (
+    Tensor,
+    accumulates_in_float32,
+    cast,
+    expect_same_backend,
+    expect_tensor,
+    floating,
+)
 from crossgrad.ops.activation import LogSoftmax, Softmax, SoftmaxBackward, Softplus
 
 # PyTorch keeps these ops under torch.nn.functional, so none is crossgrad.<name>;
@@ -284,6 +291,7 @@ class CrossEntropy(Op):
     name = "cross_entropy"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, d: Any, reduce: bool) -> tuple[Any, Any]:
         shifted = x - xp.max(x, axis=1, keepdims=True)
         e = xp.exp(shifted)

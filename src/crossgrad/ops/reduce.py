@@ -18,6 +18,7 @@ from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import (
     Tensor,
+    accumulates_in_float32,
     cast,
     expect_tensor,
     floating,
@@ -126,6 +127,7 @@ class Sum(Op):
     name = "sum"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dims: tuple[int, ...], keepdim: bool, dtype: Any) -> Any:
         return xp.sum(_numeric(xp, x, dtype), axis=dims, keepdims=keepdim, dtype=dtype)
 
@@ -170,9 +172,33 @@ def mean(
             f"mean: needs a floating tensor, received dtype={input.dtype!r}",
             hint="cast first with .float(), or pass dtype=crossgrad.float32",
         )
-    dims = _reduce_dims(input, dim, "mean")
-    # An empty mean is 0/0 = nan, as in PyTorch.
-    return Sum.apply(input, dims, keepdim, None) / _count(input.shape, dims)
+    return Mean.apply(input, _reduce_dims(input, dim, "mean"), keepdim)
+
+
+class Mean(Op):
+    name = "mean"
+
+    @staticmethod
+    @accumulates_in_float32
+    def kernel(xp: Any, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+        # An empty mean is 0/0 = nan, as in PyTorch.
+        return xp.sum(x, axis=dims, keepdims=keepdim) / _count(x.shape, dims)
+
+    @staticmethod
+    def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        return ctx.call(x, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
+        shape, dims, keepdim = ctx.shape, ctx.dims, ctx.keepdim
+        # Times the reciprocal: a float16 count of 70,000 elements would be inf.
+        count = _count(shape, dims)
+        return (
+            direct.mul(_expand_back(g, shape, dims, keepdim), 1 / count if count else math.nan),
+            None,
+            None,
+        )
 
 
 def sum_to_size(self: Tensor, *size: Any) -> Tensor:
@@ -198,6 +224,7 @@ class Prod(Op):
     name = "prod"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dims: tuple[int, ...], keepdim: bool, dtype: Any) -> Any:
         return xp.prod(x, axis=dims, keepdims=keepdim, dtype=dtype)
 
@@ -481,6 +508,7 @@ class Var(Op):
     name = "var"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
         return xp.var(x, axis=dims, correction=correction, keepdims=keepdim)
 
@@ -510,6 +538,7 @@ class Std(Op):
     name = "std"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
         return xp.std(x, axis=dims, correction=correction, keepdims=keepdim)
 
@@ -584,6 +613,7 @@ class LogSumExp(Op):
     name = "logsumexp"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
         # Shift by the maximum so exp cannot overflow; infinite maxima shift by 0 instead.
         if builtins.any(x.shape[d] == 0 for d in dims):
@@ -626,6 +656,7 @@ class Norm(Op):
     name = "norm"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, p: float, dims: tuple[int, ...], keepdim: bool) -> Any:
         a = xp.abs(x)
         if p == math.inf:
@@ -723,6 +754,7 @@ class Cumsum(Op):
     name = "cumsum"
 
     @staticmethod
+    @accumulates_in_float32
     def kernel(xp: Any, x: Any, dim: int, dtype: Any) -> Any:
         if x.ndim == 0:
             return xp.asarray(x, dtype=dtype, copy=True)
