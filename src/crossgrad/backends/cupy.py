@@ -39,8 +39,6 @@ class CupyBackend(Backend):
             scatter_add=_scatter_add,
             matmul=_matmul,
             erf=_erf,
-            # A multiply by the bool mask: no float copy of the mask, as on NumPy.
-            relu_backward=lambda xp, g, y: g * (y > 0),
         )
         # einsum needs no override: the portable kernel already calls cupy.einsum.
 

@@ -27,8 +27,7 @@ class NumpyBackend(Backend):
             matmul=_matmul,
             einsum=_einsum,
             erf=_erf,
-            # NumPy multiplies by a bool mask directly: no float copy of the mask.
-            relu_backward=lambda xp, g, y: g * (y > 0),
+            relu_backward=_relu_backward,
             conv2d=_conv2d,
             conv_transpose2d=_conv_transpose2d,
             conv2d_weight=_conv2d_weight,
@@ -248,6 +247,14 @@ def _max_pool2d_scatter(xp: Any, g: Any, kidx: Any, *, win: Any, in_hw: Any) -> 
         rows, columns = _slices(win, k // kw, k % kw, ho, wo)
         out[:, :, rows, columns] += np.where(kidx == k, g, 0)
     return _crop(out, win, in_hw)
+
+
+def _relu_backward(xp: Any, g: Any, y: Any) -> Any:
+    # A multiply by the bool mask is ~10x faster than np.where on unpredictable masks. It
+    # is wrong only where g is inf or nan outside the mask (nan, not PyTorch's 0): then the
+    # result is not finite, and the select is made instead.
+    out = g * ~(y <= 0)
+    return out if np.isfinite(out).all() else np.where(y <= 0, g.dtype.type(0), g)
 
 
 def _blas_name() -> str:

@@ -212,7 +212,8 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     def fn(x: Tensor) -> Tensor:
         # expm1 only sees non-positive values, so the unused branch never overflows
         # (an inf there would turn its zero gradient into nan).
-        return ew.where(x > 0, x, ew.expm1(ew.clamp(x, max=0)) * alpha)
+        # NaN takes the identity branch, so its gradient is 1 as in PyTorch.
+        return ew.where(x <= 0, ew.expm1(ew.clamp(x, max=0)) * alpha, x)
 
     return maybe_inplace(input, inplace, "elu", fn, reads_input=True)
 

@@ -287,26 +287,35 @@ def prod(
 
 
 class Amax(Op):
-    """The maximum over ``dims``; tied maxima share the gradient evenly, as in PyTorch."""
+    """The maximum over ``dims``; tied maxima share the gradient evenly, as in PyTorch.
+
+    PyTorch has two rules, and ``whole`` picks one. ``amax`` multiplies by the mask of
+    maxima, so a NaN maximum (equal to nothing) gives NaN everywhere, and an inf gradient
+    gives NaN at the other elements. ``max()`` of a whole tensor selects: the NaNs are the
+    maxima when there are any, and the other elements get 0.
+    """
 
     name = "amax"
     kernel = staticmethod(lambda xp, x, dims, keepdim: xp.max(x, axis=dims, keepdims=keepdim))
 
     @staticmethod
-    def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool) -> Any:
+    def forward(ctx: Node, x: Any, dims: tuple[int, ...], keepdim: bool, whole: bool) -> Any:
         y = ctx.call(x, dims, keepdim)
         ctx.save_for_backward(x, y)
-        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.dims, ctx.keepdim, ctx.whole = dims, keepdim, whole
         return y
 
     @staticmethod
-    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None]:
+    def backward(ctx: Node, g: Tensor) -> tuple[Tensor, None, None, None]:
         x, y = ctx.saved_tensors
         dims, keepdim = ctx.dims, ctx.keepdim
-        # NaN propagates through max, so NaN elements are the ones selected.
-        chosen = (x == _keepdim(y, dims, keepdim)) | (x != x)
+        chosen = x == _keepdim(y, dims, keepdim)
+        if ctx.whole:  # NaN propagates through max, so NaN elements are the ones selected
+            chosen = chosen | (x != x)
         count = Sum.apply(chosen, dims, True, _int64_if_integral(chosen))
-        return ew.where(chosen, _keepdim(g, dims, keepdim) / count, 0.0), None, None
+        share = _keepdim(g, dims, keepdim) / count
+        grad = ew.where(chosen, share, 0.0) if ctx.whole else share * chosen
+        return grad, None, None, None
 
 
 class Amin(Amax):
@@ -324,7 +333,7 @@ def amax(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # no
     input = expect_tensor(input, "amax")
     dims = _reduce_dims(input, dim, "amax")
     _check_nonempty("amax", input, dims)
-    return Amax.apply(input, dims, keepdim)
+    return Amax.apply(input, dims, keepdim, False)
 
 
 def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
@@ -332,7 +341,7 @@ def amin(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # no
     input = expect_tensor(input, "amin")
     dims = _reduce_dims(input, dim, "amin")
     _check_nonempty("amin", input, dims)
-    return Amin.apply(input, dims, keepdim)
+    return Amin.apply(input, dims, keepdim, False)
 
 
 class MaxResult(NamedTuple):
@@ -408,7 +417,7 @@ def _max_or_min(op: str, input: Tensor, dim: Any, keepdim: bool) -> Any:  # noqa
     whole, along, result = (Amax, MaxDim, MaxResult) if op == "max" else (Amin, MinDim, MinResult)
     if dim is None:
         _check_nonempty(op, input, tuple(range(input.ndim)))
-        return whole.apply(input, _reduce_dims(input, None, op), False)
+        return whole.apply(input, _reduce_dims(input, None, op), False, True)
     d = normalize_dim(dim, input.ndim, op)
     if input.ndim:
         _check_nonempty(op, input, (d,))
@@ -700,7 +709,8 @@ def _norm_backward(g: Tensor, x: Tensor, y: Tensor, p: float, dims: tuple[int, .
     if math.isinf(p):
         chosen = (a == y) | (a != a)
         count = Sum.apply(chosen, dims, True, _int64_if_integral(chosen))
-        return ew.sign(x) * ew.where(chosen, g / count, 0.0)
+        # A multiply by the mask, as PyTorch's: an inf gradient gives NaN off the maxima.
+        return ew.sign(x) * ((g / count) * chosen)
     zero_norm = y == 0
     safe_norm = ew.where(zero_norm, 1.0, y)
     if p == 2:
