@@ -84,9 +84,9 @@ def test_getitem_unsupported_index_type_raises(x):
         x["a"]
 
 
-def test_getitem_with_false_raises(x):
-    with pytest.raises(ShapeError, match=r"getitem: indexing with False"):
-        x[False]
+def test_getitem_with_false_among_other_items_raises(x):
+    with pytest.raises(ShapeError, match=r"getitem: False among other index items"):
+        x[0, False]
 
 
 def test_getitem_unbroadcastable_index_tensors_raise(x):

@@ -37,7 +37,7 @@ from crossgrad.ops._util import (
     unbroadcast,
 )
 from crossgrad.ops.inplace import inplace
-from crossgrad.ops.shape import _view
+from crossgrad.ops.shape import _view, unsqueeze
 
 __all__ = [
     "gather",
@@ -255,7 +255,7 @@ def _python_bool(value: bool, op: str) -> tuple[str, Any]:
     if value:
         return "new", None  # x[True] is x[None], as in PyTorch and NumPy
     raise ShapeError(
-        f"{op}: indexing with False selects nothing and is not supported",
+        f"{op}: False among other index items is not supported (x[False] alone is)",
         hint="for an empty result use x[None][:0]",
     )
 
@@ -451,6 +451,8 @@ def getitem(self: Tensor, index: Any) -> Tensor:
     >>> x[1, ::2], x[:, [0, 0]].shape, x[x > 4]
     (tensor([4., 6.]), (2, 2), tensor([5., 6.]))
     """
+    if _is_false(index):  # x[False] is x[None][:0], as in PyTorch
+        return getitem(unsqueeze(self, 0), slice(0, 0))
     key = resolve(self, index, "getitem")
     out = GetItem.apply(self, key.items)
     return _view(out, self) if key.basic else out
@@ -466,9 +468,24 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     tensor([[0., 5., 5.],
             [0., 0., 0.]])
     """
+    if _is_false(index):  # selects nothing: the value is checked, nothing is written
+        _values_for(self, value, (0, *self.shape), "setitem")
+        return
     key = resolve(self, index, "setitem")
     values = _values_for(self, value, key.shape, "setitem")
     inplace(self, "setitem", lambda a: IndexPut.apply(a, values, key.items))
+
+
+def _is_false(index: Any) -> bool:
+    """Whether ``index`` is a lone False: a Python or NumPy bool, or a 0-d bool tensor."""
+    if isinstance(index, (bool, np.bool_)):
+        return not index
+    return (
+        isinstance(index, Tensor)
+        and index.ndim == 0
+        and index.dtype is dtypes.bool_
+        and not index.item()
+    )
 
 
 def _values_for(x: Tensor, value: Any, shape: tuple[int, ...], op: str) -> Tensor:

@@ -407,6 +407,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     (3, 3)
     """
     tensors = _tensors("cat", tensors)
+    tensors = _without_legacy_empties(tensors, dim)
     first = tensors[0]
     if first.ndim == 0:
         raise ShapeError(
@@ -432,6 +433,20 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 concat = concatenate = cat
+
+
+def _without_legacy_empties(tensors: list[Tensor], dim: int) -> list[Tensor]:
+    """PyTorch's legacy rule: a 1-d empty tensor joins tensors of any shape. Each becomes
+    an empty piece of the others' shape, so it still gets its (empty) gradient."""
+    legacy = [t.ndim == 1 and t.shape[0] == 0 for t in tensors]
+    if all(legacy) or not any(legacy):
+        return tensors
+    like = tensors[legacy.index(False)]
+    if like.ndim == 0:
+        return tensors  # cat's own error names the 0-d tensor
+    d = normalize_dim(dim, like.ndim, "cat")
+    empty = tuple(0 if k == d else n for k, n in enumerate(like.shape))
+    return [t.reshape(empty) if is_legacy else t for t, is_legacy in zip(tensors, legacy)]
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
