@@ -2,6 +2,9 @@
 generators. Each stress test is bounded (a fixed number of steps) and starts its threads
 through a barrier so they really run at once."""
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 
@@ -107,3 +110,33 @@ def test_threads_drawing_after_manual_seed_reproduce_the_single_threaded_multise
     _run_together(work)
     got = sorted(d for per_thread in draws for d in per_thread)
     assert got == sorted(expected)
+
+
+_FIRST_TENSORS = """
+import threading, crossgrad
+start = threading.Barrier({threads})
+made = [None] * {threads}
+def work(i):
+    start.wait()
+    made[i] = crossgrad.tensor([float(i)])
+threads = [threading.Thread(target=work, args=(i,)) for i in range({threads})]
+for t in threads: t.start()
+for t in threads: t.join()
+print(len({{id(t._backend) for t in made}}), crossgrad.cat(made).sum().item())
+"""
+
+
+def test_threads_making_their_first_tensors_at_once_share_one_backend_object(backend):
+    """Each run is a fresh process, where the registry is not loaded yet."""
+    script = _FIRST_TENSORS.format(threads=THREADS)
+    env = {**os.environ, "CROSSGRAD_BACKEND": backend}
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["1", str(float(sum(range(THREADS))))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,12 +25,22 @@ _scoped: contextvars.ContextVar[Backend | None] = contextvars.ContextVar(
 )
 
 
+# Held while plugins load and while the default backend is chosen, so that threads asking
+# at once get one set of backend objects (two "numpy" backends would not mix). Reentrant:
+# a plugin may make tensors while it loads.
+_lock = threading.RLock()
+
+
 def loaded() -> manager.Loaded:
     """Everything the plugins registered (loading them on the first call)."""
     global _loaded
-    if _loaded is None:
-        _loaded = manager.load()
-    return _loaded
+    found = _loaded
+    if found is None:
+        with _lock:
+            if _loaded is None:
+                _loaded = manager.load()
+            found = _loaded
+    return found
 
 
 def reload() -> manager.Loaded:
@@ -41,9 +52,10 @@ def reload() -> manager.Loaded:
     the clean way.
     """
     global _loaded, _default
-    _loaded, _default = None, None
-    _namespaces.clear()
-    return loaded()
+    with _lock:
+        _loaded, _default = None, None
+        _namespaces.clear()
+        return loaded()
 
 
 def all_backends() -> dict[str, Backend]:
@@ -68,9 +80,13 @@ def get_backend(name: str | None = None) -> Backend:
         if scoped is not None:
             return scoped
         global _default
-        if _default is None:
-            _default = get_backend(os.environ.get("CROSSGRAD_BACKEND") or DEFAULT)
-        return _default
+        found = _default
+        if found is None:
+            with _lock:
+                if _default is None:
+                    _default = get_backend(os.environ.get("CROSSGRAD_BACKEND") or DEFAULT)
+                found = _default
+        return found
     if isinstance(name, Backend):
         return name
     backends = all_backends()
