@@ -29,6 +29,7 @@ from crossgrad.core.errors import (
     BackendMismatchError,
     BackendNotFoundError,
     CheckpointError,
+    CheckpointWriteError,
     CrossgradError,
     DTypeError,
     GradientContractError,
@@ -104,6 +105,7 @@ __all__ = [
     "AnomalyError",
     "PluginError",
     "CheckpointError",
+    "CheckpointWriteError",
 ]
 for _module in _ops.modules():
     __all__ += _module.__all__

@@ -129,3 +129,44 @@ def test_add_param_group_fills_defaults(backend):
     assert opt.param_groups[1]["alpha"] == 0.9 and opt.param_groups[1]["lr"] == 0.2
     with pytest.raises(ValueError, match="RMSprop: some parameters appear in more than one"):
         opt.add_param_group({"params": [a]})
+
+
+def _trained_state(opt_class, kwargs):
+    params = _params()
+    opt = opt_class(params, **kwargs)
+    _train(opt, params, 2)
+    return opt.state_dict()
+
+
+@pytest.mark.parametrize("opt_class, kwargs", OPTIMIZERS, ids=[c.__name__ for c, _ in OPTIMIZERS])
+def test_a_wrong_shaped_state_tensor_is_refused_before_anything_changes(backend, opt_class, kwargs):
+    saved = _trained_state(opt_class, kwargs)
+    key = next(k for k, v in saved["state"][0].items() if isinstance(v, cg.Tensor) and v.ndim)
+    saved["state"][0][key] = cg.zeros(1, 1, dtype=cg.float64)
+    params = _params()
+    opt = opt_class(params, **kwargs)
+    _train(opt, params, 1)
+    before = opt.state_dict()
+    with pytest.raises(
+        cg.ShapeError,
+        match=rf"{opt_class.__name__}.load_state_dict: state\[0\]\['{key}'\] has "
+        rf"shape=\(1, 1\), but parameter 0 has shape=\(3,\)",
+    ):
+        opt.load_state_dict(saved)
+    after = opt.state_dict()
+    assert after["param_groups"] == before["param_groups"]
+    for k, state in before["state"].items():
+        for name, value in state.items():
+            got = after["state"][k][name]
+            assert (got.tolist() if isinstance(got, cg.Tensor) else got) == (
+                value.tolist() if isinstance(value, cg.Tensor) else value
+            )
+
+
+def test_a_non_floating_state_tensor_for_a_floating_parameter_is_refused(backend):
+    saved = _trained_state(cg.optim.Adam, dict(lr=0.1))
+    saved["state"][1]["exp_avg"] = cg.zeros(1, 2, dtype=cg.int64)
+    opt = cg.optim.Adam(_params(), lr=0.1)
+    with pytest.raises(cg.DTypeError, match=r"state\[1\]\['exp_avg'\] has dtype=crossgrad.int64"):
+        opt.load_state_dict(saved)
+    assert opt.state == {}

@@ -65,3 +65,15 @@ class PluginWarning(UserWarning):
 
 class CheckpointError(CrossgradError, ValueError):
     """A checkpoint file that is truncated, corrupt, oversized or foreign."""
+
+
+class CheckpointWriteError(CheckpointError, OSError):
+    """A checkpoint that could not be written (disk full, no permission); also an OSError,
+    keeping its ``errno``. The file that was at the destination is left as it was."""
+
+    def __init__(self, message: str, hint: str | None = None, errno: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.errno = errno
+
+    def __str__(self) -> str:  # OSError's would print "[Errno n] None"
+        return str(self.args[0])

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar, overload
 
 from crossgrad._tensor import Tensor
-from crossgrad.core.errors import DTypeError
+from crossgrad.core.errors import DTypeError, ShapeError
 from crossgrad.core.grad_mode import no_grad
 
 #: What optimizers accept as ``params``: tensors, or parameter groups (dicts with a
@@ -170,7 +170,7 @@ class Optimizer:
                 "hint: pass an unmodified optimizer.state_dict()"
             )
         state = {
-            by_index[k]: {key: _to_param(by_index[k], key, v) for key, v in value.items()}
+            by_index[k]: {key: _to_param(name, k, by_index[k], key, v) for key, v in value.items()}
             for k, value in state_dict["state"].items()
         }
         groups = []
@@ -189,10 +189,27 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _to_param(param: Tensor, key: str, value: Any) -> Any:
-    """A copy of one saved state value, on ``param``'s backend (float state in its dtype)."""
+def _to_param(optimizer: str, index: Any, param: Tensor, key: str, value: Any) -> Any:
+    """A copy of one saved state value, on ``param``'s backend (float state in its dtype).
+
+    A state tensor with dims must have the parameter's shape, and a floating parameter's
+    state (but its ``step``) must be floating: a wrong one would fail, or broadcast
+    silently, only at the next ``step()``.
+    """
     if not isinstance(value, Tensor):
         return copy.deepcopy(value)
+    where = f"{optimizer}.load_state_dict: state[{index!r}][{key!r}]"
+    if value.ndim and value.shape != param.shape:
+        raise ShapeError(
+            f"{where} has shape={value.shape}, but parameter {index!r} has shape={param.shape}",
+            hint="load the state saved from an optimizer over the same parameters",
+        )
+    if key != "step" and param.dtype.is_floating_point and not value.dtype.is_floating_point:
+        raise DTypeError(
+            f"{where} has dtype={value.dtype!r}, but parameter {index!r} is "
+            f"{param.dtype!r}; its optimizer state must be floating",
+            hint="load the state saved from an optimizer over the same parameters",
+        )
     value = value.detach().to(param.backend)
     if key != "step" and value.dtype.is_floating_point and param.dtype.is_floating_point:
         value = value.to(param.dtype)
