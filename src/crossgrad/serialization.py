@@ -96,7 +96,12 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         _MARKER: json.dumps({"version": FORMAT_VERSION, "root": structure}),
         _DIGEST_KEY: _DIGEST_PLACEHOLDER,
     }
-    content = _with_digest(bytearray(safetensors.numpy.save(arrays, metadata=metadata)))
+    content = safetensors.numpy.save(arrays, metadata=metadata)
+    at = _digest_offset(content)
+    assert at is not None, "save wrote no digest placeholder"
+    # The digest of the file with the placeholder, written in the placeholder's place.
+    view = memoryview(content)
+    pieces = (view[:at], hashlib.sha256(content).hexdigest().encode(), view[at + 64 :])
     path = os.fspath(path)
     _remove_stale_temporaries(path)
     tmp = _temporary_name(path, os.getpid())
@@ -105,9 +110,9 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         # lets the umask decide the permissions, as for any new file.
         fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         try:
-            view = memoryview(content)
-            while view:
-                view = view[os.write(fd, view) :]
+            for piece in pieces:
+                while piece:
+                    piece = piece[os.write(fd, piece) :]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -118,14 +123,6 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
         if isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError):
             raise _write_error(path, exc) from exc
         raise
-
-
-def _with_digest(content: bytearray) -> bytes:
-    """``content`` with its placeholder digest replaced by the SHA-256 of ``content``."""
-    at = _digest_offset(content)
-    assert at is not None, "save wrote no digest placeholder"
-    content[at : at + 64] = hashlib.sha256(content).hexdigest().encode()
-    return bytes(content)
 
 
 def _digest_offset(content: bytes | bytearray, digest: str = _DIGEST_PLACEHOLDER) -> int | None:
@@ -316,7 +313,7 @@ def _read_regular_file(path: str, max_bytes: int) -> bytes:
                 hint="if you trust this file's size, pass a larger max_bytes= to load",
             )
         with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read(max_bytes + 1)
+            return f.read()  # sized by fstat: one allocation
     finally:
         os.close(fd)
 
