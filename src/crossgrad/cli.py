@@ -53,14 +53,30 @@ def info() -> int:
     print("\nplugins (entry-point group 'crossgrad'; crossgrad's own first):")
     for record in registry.plugin_records():
         line = f"  {record.name:26s} {record.label:34s} {record.state}"
-        print(line + (f": {record.reason}" if record.reason else ""))
+        print(line + (f": {record.reason}" if record.reason else "") + _load_time(record))
         for label, names in _registered(record):
             print(f"      {label}: {names}")
     print(
         "  (controls: CROSSGRAD_PLUGINS=a,b  CROSSGRAD_BLOCK_PLUGINS=c  "
-        "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD=1  CROSSGRAD_STRICT_PLUGINS=1)"
+        "CROSSGRAD_DISABLE_PLUGIN_AUTOLOAD=1  CROSSGRAD_STRICT_PLUGINS=1  "
+        "CROSSGRAD_CHECK_KERNELS=0)"
     )
+    patched = registry.loaded().patched_since_load()
+    if patched:
+        print(
+            "\nWARNING: kernels changed after the plugins loaded, outside any plugin hook: "
+            + ", ".join(patched)
+        )
     return 0
+
+
+def _load_time(record: PluginRecord) -> str:
+    from crossgrad.plugins.manager import SLOW_PLUGIN_SECONDS
+
+    if record.state not in ("loaded", "failed") or record.builtin:
+        return ""
+    slow = "  SLOW" if record.load_seconds > SLOW_PLUGIN_SECONDS else ""
+    return f"  ({record.load_seconds * 1000:.0f} ms to load){slow}"
 
 
 def _registered(record: PluginRecord) -> list[tuple[str, str]]:
@@ -86,6 +102,8 @@ def _registered(record: PluginRecord) -> list[tuple[str, str]]:
         for backend, backend_ops in by_backend.items():
             found.append((f"{label} on {backend}", ", ".join(backend_ops)))
     found += [("conflict", c) for c in record.conflicts]
+    if record.patched:
+        found.append(("WARNING: changed outside its hooks", ", ".join(record.patched)))
     return found
 
 

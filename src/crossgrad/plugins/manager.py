@@ -12,6 +12,14 @@ Environment:
     CROSSGRAD_PLUGINS=a,b                load only these entry points (names or distributions)
     CROSSGRAD_BLOCK_PLUGINS=c            never load these
     CROSSGRAD_STRICT_PLUGINS=1           a plugin that fails or clashes raises PluginError
+    CROSSGRAD_CHECK_KERNELS=0            do not check third-party kernels' results
+
+A plugin is isolated from the program that loads it: ``SystemExit`` or any other exception
+from its import or hooks is its own failure (only Ctrl-C's ``KeyboardInterrupt`` goes on),
+and crossgrad's kernel tables, namespace and Tensor class are restored as they were before
+it, so a failed plugin leaves no trace. What a loaded plugin changes outside its hooks is
+recorded on its :class:`PluginRecord` and shown by ``crossgrad info``. A plugin whose import
+takes longer than :data:`SLOW_PLUGIN_SECONDS` is named in a warning.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import importlib.metadata
 import os
 import re
 import sys
+import time
 import types
 import warnings
 from collections.abc import Callable
@@ -34,7 +43,7 @@ from crossgrad.backends import BUILTIN_MODULES
 from crossgrad.backends.base import Backend
 from crossgrad.core.errors import PluginError, PluginWarning
 from crossgrad.core.function import PORTABLE_KERNELS
-from crossgrad.plugins import hookspecs
+from crossgrad.plugins import checks, hookspecs
 from crossgrad.plugins.kernels import did_you_mean
 from crossgrad.plugins.specs import OP_NAME, KernelSpec, LazyKernel, OpSpec
 
@@ -42,6 +51,8 @@ PROJECT = "crossgrad"
 ENTRY_POINT_GROUP = "crossgrad"
 BUILTIN_PLUGINS = (*BUILTIN_MODULES, "crossgrad.ops.catalogue")
 HOOKS = tuple(n for n in vars(hookspecs) if n.startswith("crossgrad_"))
+#: A plugin whose import and hooks take longer than this many seconds is warned about.
+SLOW_PLUGIN_SECONDS = 1.0
 
 
 class _PluginManager(pluggy.PluginManager):
@@ -100,6 +111,10 @@ class PluginRecord:
     kernels: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    #: seconds its import and hooks took
+    load_seconds: float = 0.0
+    #: what its import changed in crossgrad outside its hooks (``"kernel numpy:tanh"``)
+    patched: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -134,6 +149,36 @@ class Loaded:
     ops: dict[str, tuple[OpSpec, PluginRecord]]
     contested: dict[tuple[str, str], Contested]
     namespaces: dict[str, list[PluginRecord]]
+    #: every kernel as loading left it (``"numpy:tanh"`` for a backend's, ``"tanh"`` for a
+    #: portable one), to tell what was patched afterwards
+    kernels_at_load: dict[str, Any] = field(default_factory=dict)
+
+    def patched_since_load(self) -> list[str]:
+        """The kernels changed, added or removed since loading, outside any hook."""
+        now = _kernel_table(self.backends)
+        return [
+            name
+            for name in sorted(set(now) | set(self.kernels_at_load))
+            if not _same_kernel(self.kernels_at_load.get(name), now.get(name))
+        ]
+
+
+def _kernel_table(backends: dict[str, Backend]) -> dict[str, Any]:
+    table: dict[str, Any] = dict(PORTABLE_KERNELS)
+    for b in backends.values():
+        table.update((f"{b.name}:{op}", kernel) for op, kernel in b.kernels.items())
+    return table
+
+
+def _same_kernel(before: Any, now: Any) -> bool:
+    if before is now:
+        return True
+    # A kernel named by reference puts the imported function in its place on first use.
+    return isinstance(before, LazyKernel) and before.ref == _reference_name(now)
+
+
+def _reference_name(kernel: Any) -> str:
+    return f"{getattr(kernel, '__module__', '')}:{getattr(kernel, '__qualname__', '')}"
 
 
 @dataclass
@@ -190,14 +235,94 @@ def load() -> Loaded:
         records.append(record)
         if record.state == "loaded":
             candidates.append(_Candidate(record, ep.load))
+    checks.enabled = os.environ.get("CROSSGRAD_CHECK_KERNELS", "1").strip() != "0"
     for candidate in candidates:
+        record = candidate.record
+        before = _Tables(candidates)
+        start = time.perf_counter()
         try:
             _collect(pm, candidate)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break crossgrad
-            if candidate.record.builtin:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - even SystemExit: a plugin's failure
+            if record.builtin:
                 raise
-            _fail(candidate.record, f"{type(exc).__name__}: {exc}", exc)
+            before.restore()
+            _fail(record, f"{type(exc).__name__}: {exc}", exc)
+        else:
+            record.patched = [] if record.builtin else before.changes()
+            if record.patched:
+                _warn_or_raise(
+                    f"crossgrad: plugin {record.name!r} from {record.label} changed "
+                    f"crossgrad outside its hooks: {', '.join(record.patched)}",
+                    PluginError(
+                        f"plugin {record.name!r} from {record.label} changed crossgrad "
+                        f"outside its hooks: {', '.join(record.patched)}",
+                        hint="plugins add kernels with crossgrad_kernels(), not by patching",
+                    ),
+                )
+        record.load_seconds = time.perf_counter() - start
+        if record.load_seconds > SLOW_PLUGIN_SECONDS and not record.builtin:
+            warnings.warn(
+                f"crossgrad: plugin {record.name!r} from {record.label} took "
+                f"{record.load_seconds:.1f} s to load; block it with "
+                f"CROSSGRAD_BLOCK_PLUGINS={record.name} if you do not use it",
+                PluginWarning,
+                stacklevel=_outside_crossgrad(),
+            )
     return _resolve([c for c in candidates if c.record.state == "loaded"], records)
+
+
+class _Tables:
+    """A copy of what plugins could change outside their hooks: the portable kernels,
+    the backends made so far, the ``crossgrad`` namespace and the Tensor class."""
+
+    def __init__(self, candidates: list[_Candidate]) -> None:
+        self.portable = dict(PORTABLE_KERNELS)
+        self.backends = [(b, dict(b.kernels)) for c in candidates for b in c.backends]
+        self.namespaces = [(n, dict(vars(n))) for n in _namespaces()]
+
+    def changes(self) -> list[str]:
+        """What differs now: changed or removed entries, and kernels added."""
+        found = [
+            f"kernel {name}"
+            for name in sorted(set(self.portable) | set(PORTABLE_KERNELS))
+            if PORTABLE_KERNELS.get(name) is not self.portable.get(name)
+            and name in self.portable  # a new op class registers its kernel: allowed
+        ]
+        for b, kernels in self.backends:
+            for name in sorted(set(kernels) | set(b.kernels)):
+                if b.kernels.get(name) is not kernels.get(name):
+                    found.append(f"kernel {b.name}:{name}")
+        for namespace, saved in self.namespaces:
+            now = vars(namespace)
+            for name, value in saved.items():
+                if now.get(name) is not value and not name.startswith("__"):
+                    found.append(f"{namespace.__name__}.{name}")
+        return found
+
+    def restore(self) -> None:
+        PORTABLE_KERNELS.clear()
+        PORTABLE_KERNELS.update(self.portable)
+        for b, kernels in self.backends:
+            b.kernels.clear()
+            b.kernels.update(kernels)
+        for namespace, saved in self.namespaces:
+            for name, value in saved.items():
+                if vars(namespace).get(name) is not value and not name.startswith("__"):
+                    setattr(namespace, name, value)
+
+
+def _namespaces() -> list[Any]:
+    """crossgrad's namespace and Tensor class, where they are imported already."""
+    found: list[Any] = []
+    package = sys.modules.get(PROJECT)
+    if package is not None:
+        found.append(package)
+    tensor = sys.modules.get(f"{PROJECT}._tensor")
+    if tensor is not None:
+        found.append(tensor.Tensor)
+    return found
 
 
 def _collect(pm: pluggy.PluginManager, candidate: _Candidate) -> None:
@@ -221,7 +346,7 @@ def _collect(pm: pluggy.PluginManager, candidate: _Candidate) -> None:
             for impl in getattr(pm.hook, hook).get_hookimpls():
                 if impl.plugin is plugin:
                     _take(candidate, hook, impl.function())
-    except Exception:
+    except BaseException:
         pm.unregister(plugin)
         raise
 
@@ -291,6 +416,7 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
     contested: dict[tuple[str, str], Contested] = {}
     namespaces: dict[str, list[PluginRecord]] = {}
     accepted = []
+    reference = _reference(candidates)
     for c in candidates:
         r = c.record
         try:
@@ -305,6 +431,9 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
             _claim(("backend", b.name), r, owners, contested)
             backends.setdefault(b.name, b)
             r.backends.append(b.name)
+            if not r.builtin:
+                for op, kernel in list(b.kernels.items()):
+                    b.kernels[op] = checks.CheckedKernel(kernel, op, b, r, reference)
         for spec in c.ops:
             _claim(("op", spec.name), r, owners, contested)
             ops.setdefault(spec.name, (spec, r))
@@ -321,7 +450,7 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
             # Kernels of one op: one owner; replacements of one kernel: one overrider.
             _claim(("override" if k.override else "kernel", name), r, owners, contested)
             (r.overrides if k.override else r.kernels).append(name)
-            _install(backends[k.backend], k, r)
+            _install(backends[k.backend], k, r, reference)
     for (kind, name), clash in contested.items():
         if kind in ("kernel", "override"):
             backend_name, _, op = name.partition(":")
@@ -332,7 +461,7 @@ def _resolve(candidates: list[_Candidate], records: list[PluginRecord]) -> Loade
         _warn_or_raise(
             f"crossgrad: {message}; using it raises until one plugin is removed", clash.error()
         )
-    return Loaded(records, backends, ops, contested, namespaces)
+    return Loaded(records, backends, ops, contested, namespaces, _kernel_table(backends))
 
 
 class _Claims:
@@ -424,12 +553,27 @@ def _claim(
     clash.claimants.append(record)
 
 
-def _install(backend: Backend, k: KernelSpec, record: PluginRecord) -> None:
+def _install(
+    backend: Backend, k: KernelSpec, record: PluginRecord, reference: checks.Reference | None
+) -> None:
     what = f"kernel {k.backend}:{k.op} of plugin {record.name!r} ({record.label})"
     kernel = k.kernel
     if isinstance(kernel, str):
         kernel = LazyKernel(backend.kernels, k.op, kernel, what)
+    if not record.builtin:
+        kernel = checks.CheckedKernel(kernel, k.op, backend, record, reference)
     backend.kernels[k.op] = kernel
+
+
+def _reference(candidates: list[_Candidate]) -> checks.Reference | None:
+    """The built-in backend on host arrays, whose kernels tell what shape and dtype an op
+    gives (the reference for checking third-party kernels)."""
+    for c in candidates:
+        if c.record.builtin:
+            for b in c.backends:
+                if b.host_arrays:
+                    return checks.Reference(b)
+    return None
 
 
 def _contested_kernel(clash: Contested) -> Callable[..., Any]:

@@ -116,14 +116,19 @@ class LazyKernel:
         self.table, self.name, self.ref, self.what = table, name, ref, what
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        kernel = self.load()
+        self.table[self.name] = kernel
+        return kernel(*args, **kwargs)
+
+    def load(self) -> Callable[..., Any]:
+        """Import the kernel function and return it."""
         kernel = resolve(self.ref, self.what)
         if not callable(kernel):
             raise PluginError(
                 f"{self.what}: {self.ref!r} is {kernel!r}, not a function",
                 hint="name the kernel function itself",
             )
-        self.table[self.name] = kernel
-        return kernel(*args, **kwargs)
+        return kernel
 
     def __repr__(self) -> str:
         return f"<lazy kernel {self.name!r}: {self.ref}>"
