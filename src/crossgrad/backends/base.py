@@ -42,6 +42,8 @@ class Backend:
     #: filter names rows as ``crossgrad check --ops`` does (a module, an op, a case, or
     #: ``module::case``), optionally followed by ``:<check>`` (``"einsum:gradgrad"``)
     known_gaps: dict[str, str] = {}
+    #: whether arithmetic flushes subnormal floats (below 2.2e-308 in float64) to zero
+    flushes_subnormals = False
 
     def __init__(self) -> None:
         self.kernels: dict[str, Callable[..., Any]] = {}

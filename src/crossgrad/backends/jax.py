@@ -27,6 +27,7 @@ class JaxBackend(Backend):
     requires = "jax"
     install_hint = "pip install 'crossgrad[jax]'"
     array_modules = ("jax", "jaxlib")
+    flushes_subnormals = True  # XLA's CPU and GPU code runs with flush-to-zero
 
     def __init__(self) -> None:
         super().__init__()

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from crossgrad.core import dtypes
-from crossgrad.core.function import Node, Op
+from crossgrad.core.function import PORTABLE_KERNELS, Node, Op
 from crossgrad.ops import direct
 from crossgrad.ops import elementwise as ew
 from crossgrad.ops._util import (
@@ -218,11 +218,47 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:  # 
     return maybe_inplace(input, inplace, "elu", fn, reads_input=True)
 
 
+class Gelu(Op):
+    """``x * Phi(x)``, with PyTorch's fused derivative ``Phi(x) + x * phi(x)``: the product
+    rule's two terms would give NaN where an inf gradient meets ``x * phi(x) = 0``."""
+
+    name = "gelu"
+
+    @staticmethod
+    def forward(ctx: Node, x: Any) -> Any:
+        backend = ctx.backend
+        erf = backend.kernels.get("erf") or PORTABLE_KERNELS["erf"]
+        ctx.save_for_backward(x)
+        return x * ((erf(backend.xp, x * math.sqrt(0.5)) + 1) * 0.5)
+
+    @staticmethod
+    def backward(ctx: Node, g: Tensor) -> Tensor:
+        (x,) = ctx.saved_tensors
+        cdf = direct.mul(direct.add(ew.erf(direct.mul(x, math.sqrt(0.5))), 1), 0.5)
+        pdf = direct.mul(direct.exp(direct.mul(direct.mul(x, x), -0.5)), 1 / math.sqrt(2 * math.pi))
+        return direct.mul(g, direct.add(cdf, direct.mul(x, pdf)))
+
+
+class Silu(ew.UnaryOp):
+    """``x * sigmoid(x)``, with PyTorch's fused derivative ``s * (1 + x * (1 - s))``."""
+
+    name, saves = "silu", "x"
+
+    @staticmethod
+    def kernel(xp: Any, x: Any) -> Any:
+        return x * ew.Sigmoid.kernel(xp, x)
+
+    @staticmethod
+    def derivative(g: Tensor, x: Any, y: Any) -> Tensor:
+        s = ew.Sigmoid.apply(x)
+        return direct.mul(g, direct.mul(s, direct.add(direct.mul(x, direct.sub(1, s)), 1)))
+
+
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """Gaussian error linear unit: ``x * Phi(x)``, or its tanh approximation."""
     input = floating(input, "gelu")
     if approximate == "none":
-        return input * (ew.erf(input * math.sqrt(0.5)) + 1) * 0.5
+        return Gelu.apply(input)
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
         return input * (ew.tanh(inner) + 1) * 0.5
@@ -235,7 +271,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 def silu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002
     """``input * sigmoid(input)`` (also called swish)."""
     input = floating(input, "silu")
-    return maybe_inplace(input, inplace, "silu", lambda x: x * ew.sigmoid(x), reads_input=True)
+    return maybe_inplace(input, inplace, "silu", Silu.apply, reads_input=True)
 
 
 class Softplus(ew.UnaryOp):

@@ -109,6 +109,13 @@ def expand(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     return x if x.shape == shape else Expand.apply(x, shape)
 
 
+def zeros_like(like: Tensor) -> Tensor:
+    """Zeros of ``like``'s shape and dtype, outside the graph: the gradient of a piecewise
+    constant op, 0 even where the incoming gradient is inf or NaN (as PyTorch's)."""
+    backend = like._backend
+    return make(backend.zeros(like.shape, like.dtype), backend)
+
+
 def _full_like(like: Tensor, value: float) -> Tensor:
     backend = like._backend
     return make(backend.full((), value, like.dtype), backend)

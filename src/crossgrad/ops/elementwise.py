@@ -158,7 +158,7 @@ class Abs(UnaryOp):
 class Sign(UnaryOp):
     name, saves = "sign", ""
     kernel = staticmethod(lambda xp, x: _sign(xp, x))
-    derivative = staticmethod(lambda g, x, y: direct.mul(g, 0))
+    derivative = staticmethod(lambda g, x, y: direct.zeros_like(g))
 
 
 def _sign(xp: Any, x: Any) -> Any:
@@ -305,7 +305,7 @@ class _Rounding(UnaryOp):
     """floor, ceil, round, trunc: piecewise constant, so the gradient is zero."""
 
     saves = ""
-    derivative = staticmethod(lambda g, x, y: direct.mul(g, 0))
+    derivative = staticmethod(lambda g, x, y: direct.zeros_like(g))
 
 
 class Floor(_Rounding):
@@ -462,7 +462,8 @@ class Div(BinaryOp):
     def derivative(ctx: Node, g: Tensor, a: Tensor, b: Tensor) -> tuple[Any, Any]:
         na, nb = ctx.needs_input_grad
         ga = direct.div(g, b) if na else None
-        gb = direct.neg(direct.div(direct.mul(g, a), direct.mul(b, b))) if nb else None
+        # (a / b) / b, as PyTorch: a / (b * b) overflows where b * b does.
+        gb = direct.neg(direct.mul(g, direct.div(direct.div(a, b), b))) if nb else None
         return ga, gb
 
 
@@ -553,21 +554,30 @@ class RSubScalar(ScalarOp):
 class RDivScalar(ScalarOp):
     name, saves_input = "rdiv_scalar", True
     kernel = staticmethod(lambda xp, a, s: s / a)
-    derivative = staticmethod(
-        lambda g, a, s: direct.neg(direct.div(direct.mul(g, s), direct.mul(a, a)))
-    )
+
+    @staticmethod
+    def derivative(g: Tensor, a: Tensor, s: Any) -> Tensor:
+        # s * (1 / a)**2, as PyTorch's reciprocal: a * a overflows where 1 / a does not.
+        r = direct.div(1, a)
+        return direct.neg(direct.mul(g, direct.mul(direct.mul(r, r), s)))
 
 
 class PowScalar(ScalarOp):
     name, saves_input = "pow_scalar", True
-    kernel = staticmethod(lambda xp, a, s: a**s)
+
+    @staticmethod
+    def kernel(xp: Any, a: Any, s: Any) -> Any:
+        # x ** 0.5 is sqrt, as in PyTorch: they differ at -0.0 and -inf.
+        return xp.sqrt(a) if s == 0.5 else a**s
 
     @staticmethod
     def derivative(g: Tensor, a: Tensor, s: Any) -> Tensor:
         if s == 0:
-            return direct.mul(g, 0)
+            return direct.zeros_like(g)
         if s == 1:
             return g
+        if s == 0.5:  # 0.5 / sqrt(a), as PyTorch: -inf at -0.0, NaN at -inf
+            return direct.mul(g, direct.div(0.5, direct.sqrt(a)))
         if s == 2:
             return direct.mul(g, direct.mul(a, 2))
         return direct.mul(g, direct.mul(direct.pow(a, s - 1), s))

@@ -677,6 +677,8 @@ class Norm(Op):
         if p == 1:
             return xp.sum(a, axis=dims, keepdims=keepdim)
         if p == 2:
+            if _count(x.shape, dims) == 1:  # |x| itself: a * a would underflow at 1e-300
+                return xp.sum(a, axis=dims, keepdims=keepdim)
             return xp.sqrt(xp.sum(a * a, axis=dims, keepdims=keepdim))
         return xp.pow(xp.sum(xp.pow(a, p), axis=dims, keepdims=keepdim), 1 / p)
 

@@ -1,0 +1,668 @@
+"""Differential fuzzing: random op programs run on crossgrad, a NumPy float64 reference and
+PyTorch, forward values and every input gradient compared.
+
+A :class:`Program` is data: leaf tensors (0-d and empty shapes included, values with 0,
+±inf and NaN when ``edge`` is set) and a list of steps, each an op of :data:`OPS` applied to
+earlier values. The output is the sum of every value no step consumed, so every op reaches
+it. The same program replays on any crossgrad backend, on PyTorch (each op's function takes
+the module, ``crossgrad`` or ``torch``, since crossgrad follows PyTorch's API) and, for the
+forward values, on NumPy (each op's ``reference``).
+
+:func:`check` reports each disagreement: forward values against the NumPy reference,
+gradients against PyTorch where it is installed, against central differences of the NumPy
+reference where the program is smooth (two step sizes agree), and against crossgrad's NumPy
+backend on every other backend. Differences crossgrad keeps on purpose are data, in
+:data:`INTENTIONAL`, each with its reason (listed in ``docs/differences.md``).
+
+Run many programs outside pytest (the tests use hypothesis, with the same generator)::
+
+    python -m crossgrad.testing.fuzz --programs 2000 --backends numpy,jax [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import sys
+import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.special
+
+import crossgrad
+from crossgrad.testing.compare import assert_close
+
+__all__ = ["OPS", "INTENTIONAL", "Program", "Step", "generate", "check", "RandomSource"]
+
+
+# ====================================================================== the ops
+
+
+@dataclass(frozen=True)
+class OpKind:
+    """One op the fuzzer draws: ``fn(module, *tensors, **params)`` runs it on crossgrad or
+    torch, ``reference(*arrays, **params)`` on NumPy float64; ``params(shapes, source)``
+    draws its parameters for operands of ``shapes``, or returns None where it does not apply.
+    """
+
+    name: str
+    arity: int
+    fn: Callable[..., Any]
+    reference: Callable[..., Any]
+    params: Callable[[list[tuple[int, ...]], Any], dict[str, Any] | None]
+
+
+def _any(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any]:
+    return {}
+
+
+def _broadcastable(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return None
+    return {}
+
+
+def _a_dim(nonempty: bool = False, keepdim: bool = True) -> Callable[..., Any]:
+    def draw(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+        (shape,) = shapes
+        if not shape:
+            return None
+        dim = source.integer(-len(shape), len(shape) - 1)
+        if nonempty and shape[dim] == 0:
+            return None
+        return {"dim": dim, "keepdim": source.integer(0, 1) == 1} if keepdim else {"dim": dim}
+
+    return draw
+
+
+def _nonempty(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    return {} if math.prod(shapes[0]) > 0 else None
+
+
+def _matrix(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    return {} if len(shapes[0]) >= 2 else None
+
+
+def _vector_or_more(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    return {} if len(shapes[0]) >= 1 else None
+
+
+def _first_row(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    return {} if shapes[0] and shapes[0][0] > 0 else None
+
+
+def _same_shape(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    return {} if shapes[0] == shapes[1] else None
+
+
+def _cat_dim0(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    a, b = shapes
+    return {} if a and b and len(a) == len(b) and a[1:] == b[1:] else None
+
+
+def _matmul(shapes: list[tuple[int, ...]], source: Any) -> dict[str, Any] | None:
+    a, b = shapes
+    if len(a) not in (1, 2) or len(b) not in (1, 2):
+        return None
+    return {} if a[-1] == b[0 if len(b) == 1 else -2] else None
+
+
+def _sign(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(x), 0.0, np.sign(x))
+
+
+def _softmax(x: np.ndarray, dim: int) -> np.ndarray:
+    if x.shape[dim] == 0:
+        return x.copy()
+    e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def _log_softmax(x: np.ndarray, dim: int) -> np.ndarray:
+    if x.shape[dim] == 0:
+        return x.copy()
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+def _norm(x: np.ndarray) -> np.ndarray:
+    # One element's norm is its magnitude (x * x would underflow at 1e-300), as in PyTorch.
+    return np.abs(x).sum() if x.size == 1 else np.sqrt(np.sum(x * x))
+
+
+def _f(module: Any) -> Any:
+    return module.nn.functional
+
+
+def _unary(name: str, fn: Callable[..., Any], reference: Callable[..., Any]) -> OpKind:
+    return OpKind(name, 1, fn, reference, _any)
+
+
+def _binary(name: str, fn: Callable[..., Any], reference: Callable[..., Any]) -> OpKind:
+    return OpKind(name, 2, fn, reference, _broadcastable)
+
+
+_OPS = [
+    _unary("neg", lambda m, x: -x, np.negative),
+    _unary("abs", lambda m, x: m.abs(x), np.abs),
+    _unary("exp", lambda m, x: m.exp(x), np.exp),
+    _unary("log", lambda m, x: m.log(x), np.log),
+    _unary("sqrt", lambda m, x: m.sqrt(x), np.sqrt),
+    _unary("tanh", lambda m, x: m.tanh(x), np.tanh),
+    _unary("sigmoid", lambda m, x: m.sigmoid(x), scipy.special.expit),
+    _unary("relu", lambda m, x: m.relu(x), lambda x: np.where(x <= 0, 0.0, x)),
+    _unary("sin", lambda m, x: m.sin(x), np.sin),
+    _unary("cos", lambda m, x: m.cos(x), np.cos),
+    _unary("square", lambda m, x: x * x, lambda x: x * x),
+    _unary("cube", lambda m, x: x**3, lambda x: x**3),
+    _unary("power-half", lambda m, x: x**0.5, lambda x: np.power(x, 0.5)),
+    _unary("reciprocal", lambda m, x: 1.0 / x, lambda x: 1.0 / x),
+    _unary("clamp", lambda m, x: m.clamp(x, -1.0, 1.0), lambda x: np.clip(x, -1.0, 1.0)),
+    _unary("clamp-min", lambda m, x: m.clamp(x, min=0.0), lambda x: np.where(x < 0, 0.0, x)),
+    _unary("sign", lambda m, x: m.sign(x), _sign),
+    _unary("log1p", lambda m, x: m.log1p(x), np.log1p),
+    _unary("expm1", lambda m, x: m.expm1(x), np.expm1),
+    _unary("softplus", lambda m, x: _f(m).softplus(x), lambda x: np.logaddexp(0.0, x)),
+    _unary("elu", lambda m, x: _f(m).elu(x), lambda x: np.where(x > 0, x, np.expm1(x))),
+    _unary("leaky_relu", lambda m, x: _f(m).leaky_relu(x), lambda x: np.where(x > 0, x, 0.01 * x)),
+    _unary("silu", lambda m, x: _f(m).silu(x), lambda x: x * scipy.special.expit(x)),
+    _unary(
+        "gelu",
+        lambda m, x: _f(m).gelu(x),
+        lambda x: 0.5 * x * (1 + scipy.special.erf(x / math.sqrt(2))),
+    ),
+    _binary("add", lambda m, a, b: a + b, np.add),
+    _binary("sub", lambda m, a, b: a - b, np.subtract),
+    _binary("mul", lambda m, a, b: a * b, np.multiply),
+    _binary("div", lambda m, a, b: a / b, np.divide),
+    _binary("maximum", lambda m, a, b: m.maximum(a, b), np.maximum),
+    _binary("minimum", lambda m, a, b: m.minimum(a, b), np.minimum),
+    _binary("where", lambda m, a, b: m.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
+    OpKind("sum-all", 1, lambda m, x: x.sum(), lambda x: np.sum(x), _any),
+    OpKind(
+        "sum",
+        1,
+        lambda m, x, dim, keepdim: x.sum(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.sum(x, axis=dim, keepdims=keepdim),
+        _a_dim(),
+    ),
+    OpKind(
+        "mean",
+        1,
+        lambda m, x, dim, keepdim: x.mean(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.mean(x, axis=dim, keepdims=keepdim),
+        _a_dim(),
+    ),
+    OpKind(
+        "amax",
+        1,
+        lambda m, x, dim, keepdim: x.amax(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
+        _a_dim(nonempty=True),
+    ),
+    OpKind(
+        "amin",
+        1,
+        lambda m, x, dim, keepdim: x.amin(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
+        _a_dim(nonempty=True),
+    ),
+    OpKind("max-all", 1, lambda m, x: x.max(), lambda x: np.max(x), _nonempty),
+    OpKind(
+        "max-dim",
+        1,
+        lambda m, x, dim, keepdim: x.max(dim, keepdim=keepdim)[0],
+        lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
+        _a_dim(nonempty=True),
+    ),
+    OpKind(
+        "logsumexp",
+        1,
+        lambda m, x, dim, keepdim: m.logsumexp(x, dim, keepdim=keepdim),
+        lambda x, dim, keepdim: scipy.special.logsumexp(x, axis=dim, keepdims=keepdim),
+        _a_dim(),
+    ),
+    OpKind(
+        "softmax",
+        1,
+        lambda m, x, dim: _f(m).softmax(x, dim),
+        _softmax,
+        _a_dim(keepdim=False),
+    ),
+    OpKind(
+        "log_softmax",
+        1,
+        lambda m, x, dim: _f(m).log_softmax(x, dim),
+        _log_softmax,
+        _a_dim(keepdim=False),
+    ),
+    OpKind(
+        "prod",
+        1,
+        lambda m, x, dim, keepdim: x.prod(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.prod(x, axis=dim, keepdims=keepdim),
+        _a_dim(),
+    ),
+    OpKind(
+        "cumsum",
+        1,
+        lambda m, x, dim: x.cumsum(dim),
+        lambda x, dim: np.cumsum(x, axis=dim),
+        _a_dim(keepdim=False),
+    ),
+    OpKind("norm", 1, lambda m, x: x.norm(), lambda x: _norm(x), _any),
+    OpKind(
+        "var",
+        1,
+        lambda m, x, dim, keepdim: x.var(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.var(x, axis=dim, ddof=1, keepdims=keepdim),
+        _a_dim(),
+    ),
+    OpKind(
+        "std",
+        1,
+        lambda m, x, dim, keepdim: x.std(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: np.std(x, axis=dim, ddof=1, keepdims=keepdim),
+        _a_dim(),
+    ),
+    OpKind(
+        "transpose",
+        1,
+        lambda m, x: x.transpose(-1, -2),
+        lambda x: np.swapaxes(x, -1, -2),
+        _matrix,
+    ),
+    OpKind("flatten", 1, lambda m, x: x.reshape(-1), lambda x: x.reshape(-1), _any),
+    OpKind("unsqueeze", 1, lambda m, x: x.unsqueeze(0), lambda x: np.expand_dims(x, 0), _any),
+    OpKind("flip", 1, lambda m, x: x.flip(0), lambda x: np.flip(x, 0), _vector_or_more),
+    OpKind("index-0", 1, lambda m, x: x[0], lambda x: x[0], _first_row),
+    OpKind("mask-select", 1, lambda m, x: x[x > 0], lambda x: x[x > 0], _any),
+    OpKind(
+        "cat",
+        2,
+        lambda m, a, b: m.cat([a, b]),
+        lambda a, b: np.concatenate([a, b]),
+        _cat_dim0,
+    ),
+    OpKind("stack", 2, lambda m, a, b: m.stack([a, b]), lambda a, b: np.stack([a, b]), _same_shape),
+    OpKind("matmul", 2, lambda m, a, b: a @ b, np.matmul, _matmul),
+]
+#: The ops the fuzzer draws from, by name.
+OPS: dict[str, OpKind] = {op.name: op for op in _OPS}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A disagreement crossgrad keeps on purpose: ``check`` (a prefix: "forward-torch",
+    "gradient") says which comparison, ``when(program, values)`` which programs (``values``:
+    the reference's), ``reason`` why."""
+
+    name: str
+    check: str
+    when: Callable[[Any, list[np.ndarray]], bool]
+    reason: str
+
+
+def _relu_of_negative_zero(program: Any, values: list[np.ndarray]) -> bool:
+    return any(
+        step.op in ("relu", "clamp-min", "leaky_relu")
+        and any(np.any((values[j] == 0) & np.signbit(values[j])) for j in step.operands)
+        for step in program.steps
+    )
+
+
+def _tiny_values_on_a_flushing_backend(program: Any, values: list[np.ndarray]) -> bool:
+    tiny = any(np.any((v != 0) & (np.abs(v) < 1e-150)) for v in values)
+    return tiny and crossgrad.get_backend().flushes_subnormals
+
+
+#: Differences from PyTorch or the reference that crossgrad keeps on purpose (rendered in
+#: docs/differences.md).
+INTENTIONAL: list[Difference] = [
+    Difference(
+        "relu(-0.0) is +0.0",
+        "forward",
+        _relu_of_negative_zero,
+        "relu and clamp(min=0) are NumPy's maximum, which gives +0.0 for -0.0 (PyTorch keeps "
+        "-0.0); a select would keep the sign but is about 10x slower on NumPy. Only 1 / x "
+        "of the result can tell them apart.",
+    ),
+    Difference(
+        "subnormals flushed to zero",
+        "gradient",
+        _tiny_values_on_a_flushing_backend,
+        "backends whose compiler flushes subnormal floats to zero (JAX: XLA does on CPU and "
+        "GPU) lose products of values below about 1e-150, which the NumPy backend and "
+        "PyTorch keep as subnormals; crossgrad does not emulate them.",
+    ),
+]
+
+
+# ====================================================================== programs
+
+
+@dataclass(frozen=True)
+class Step:
+    op: str
+    operands: tuple[int, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Program:
+    """Leaves (float64 arrays) and steps; value ``i`` is leaf ``i``, then one per step."""
+
+    leaves: list[np.ndarray]
+    steps: list[Step]
+
+    def __str__(self) -> str:
+        lines = [f"x{i} = {a.tolist()!r}  # shape {a.shape}" for i, a in enumerate(self.leaves)]
+        n = len(self.leaves)
+        for i, s in enumerate(self.steps):
+            args = ", ".join(f"x{j}" for j in s.operands)
+            params = "".join(f", {k}={v!r}" for k, v in s.params.items())
+            lines.append(f"x{n + i} = {s.op}({args}{params})")
+        return "\n".join(lines)
+
+    def terminals(self) -> list[int]:
+        used = {j for s in self.steps for j in s.operands}
+        return [i for i in range(len(self.leaves) + len(self.steps)) if i not in used]
+
+
+class RandomSource:
+    """Draws from a seeded ``random.Random`` (the standalone runner's source; the tests
+    draw through hypothesis with the same methods)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+
+    def integer(self, low: int, high: int) -> int:
+        return self.rng.randint(low, high)
+
+
+_SPECIALS = np.array([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 1e300, -1e-300, 0.5])
+
+
+def generate(source: Any, edge: bool, max_steps: int = 10) -> Program:
+    """A random program: 1-3 leaves of broadcast-compatible shapes and 3-``max_steps``
+    steps; with ``edge``, values include 0, ±inf, NaN and extremes."""
+    ndim = source.integer(0, 3)
+    base = tuple(source.integer(0, 3) for _ in range(ndim))
+    rng = np.random.default_rng(source.integer(0, 2**32 - 1))
+    leaves = []
+    for _ in range(source.integer(1, 3)):
+        drop = source.integer(0, ndim)
+        shape = tuple(1 if source.integer(0, 3) == 0 else n for n in base[drop:])
+        values = rng.uniform(-2.0, 2.0, size=shape)
+        if edge:
+            special = rng.random(size=shape) < 0.3
+            values = np.where(special, rng.choice(_SPECIALS, size=shape), values)
+        leaves.append(np.asarray(values, dtype=np.float64))
+    values = list(leaves)
+    steps: list[Step] = []
+    names = list(OPS)
+    for _ in range(source.integer(3, max_steps)):
+        for _attempt in range(20):
+            op = OPS[names[source.integer(0, len(names) - 1)]]
+            operands = tuple(source.integer(0, len(values) - 1) for _ in range(op.arity))
+            params = op.params([values[j].shape for j in operands], source)
+            if params is None:
+                continue
+            # Run on the real values: a mask's result shape depends on them.
+            out = _apply_reference(op, [values[j] for j in operands], params)
+            if out is None:
+                continue
+            steps.append(Step(op.name, operands, params))
+            values.append(out)
+            break
+    return Program(leaves, steps)
+
+
+def _apply_reference(op: OpKind, arrays: list[np.ndarray], params: dict[str, Any]) -> Any:
+    """``op`` on the reference, as a float64 array (None where it does not apply)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(op.reference(*arrays, **params), dtype=np.float64)
+    except (ValueError, IndexError):
+        return None
+
+
+# ====================================================================== running
+
+
+@dataclass
+class Result:
+    """Every value of a run (as float64 arrays) and the gradient of each leaf."""
+
+    values: list[np.ndarray]
+    grads: list[np.ndarray | None]
+
+
+def run_reference(program: Program) -> list[np.ndarray]:
+    """The forward values of ``program`` on NumPy float64."""
+    values = [a.copy() for a in program.leaves]
+    for step in program.steps:
+        out = _apply_reference(OPS[step.op], [values[j] for j in step.operands], step.params)
+        if out is None:  # a perturbed input changed a mask's shape under a later op
+            raise ValueError(f"{step.op} does not apply to these values")
+        values.append(out)
+    return values
+
+
+def _reference_output(program: Program, leaves: list[np.ndarray]) -> float:
+    values = run_reference(Program(leaves, program.steps))
+    return float(sum(np.sum(values[i]) for i in program.terminals()))
+
+
+def run_module(program: Program, module: Any, backend: str | None = None) -> Result:
+    """Run ``program`` on ``module`` (``crossgrad``, on ``backend``, or ``torch``)."""
+    if module is crossgrad:
+        with crossgrad.use_backend(backend or "numpy"):
+            return _run(program, module, lambda a: crossgrad.tensor(a, requires_grad=True))
+    return _run(program, module, lambda a: module.tensor(a, requires_grad=True))
+
+
+def _run(program: Program, module: Any, leaf: Callable[[np.ndarray], Any]) -> Result:
+    leaves = [leaf(a) for a in program.leaves]
+    values = list(leaves)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        for step in program.steps:
+            fn = OPS[step.op].fn
+            values.append(fn(module, *(values[j] for j in step.operands), **step.params))
+        output = sum(values[i].sum() for i in program.terminals())
+        output.backward()
+    return Result(
+        [_host(v) for v in values],
+        [None if t.grad is None else _host(t.grad) for t in leaves],
+    )
+
+
+def _host(t: Any) -> np.ndarray:
+    return np.asarray(t.detach().cpu().numpy() if hasattr(t, "cpu") else t.detach().numpy())
+
+
+# ====================================================================== checking
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One check that failed: which, where, and the comparison's message."""
+
+    check: str  # forward / gradient-torch / gradient-numeric / gradient-backend
+    op: str  # the step's op (forward), or the last op on the leaf's path (gradients)
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.check} at {self.op}: {self.detail}"
+
+
+def check(program: Program, backend: str, torch: Any = None) -> list[Disagreement]:
+    """Run ``program`` on crossgrad's ``backend`` and compare it with the NumPy reference,
+    with PyTorch (``torch``, the module, when given), with central differences of the
+    reference (smooth programs) and with crossgrad's NumPy backend; disagreements listed in
+    :data:`INTENTIONAL` are left out."""
+    ours = run_module(program, crossgrad, backend)
+    with crossgrad.use_backend(backend):  # the INTENTIONAL conditions ask the backend
+        return _check(program, backend, torch, ours)
+
+
+def _check(program: Program, backend: str, torch: Any, ours: Result) -> list[Disagreement]:
+    found: list[Disagreement] = []
+    expected = run_reference(program)
+    n = len(program.leaves)
+    for i, step in enumerate(program.steps):
+        problem = _mismatch(ours.values[n + i], expected[n + i])
+        if problem:
+            found.append(Disagreement("forward", step.op, problem))
+            break  # later values inherit it
+    if torch is not None:
+        theirs = run_module(program, torch)
+        for i, step in enumerate(program.steps):
+            problem = _mismatch(ours.values[n + i], theirs.values[n + i])
+            if problem:
+                found.append(Disagreement("forward-torch", step.op, problem))
+                break
+        found += _compare_grads("gradient-torch", program, ours, theirs)
+    elif _all_finite(expected):
+        numeric = _numeric_grads(program)
+        if numeric is not None:
+            found += _compare_grads("gradient-numeric", program, ours, numeric, 1e-4, 1e-6)
+    if backend != "numpy":
+        base = run_module(program, crossgrad, "numpy")
+        found += _compare_grads("gradient-backend", program, ours, base)
+    return [d for d in found if not _intentional(d, program, expected)]
+
+
+def _compare_grads(
+    check: str,
+    program: Program,
+    ours: Result,
+    theirs: Result,
+    rtol: float = 1e-7,
+    atol: float = 1e-10,
+) -> list[Disagreement]:
+    found = []
+    for i, (a, b) in enumerate(zip(ours.grads, theirs.grads)):
+        a = np.zeros(program.leaves[i].shape) if a is None else a
+        b = np.zeros(program.leaves[i].shape) if b is None else b
+        problem = _mismatch(a, b, rtol, atol)
+        if problem:
+            found.append(Disagreement(check, _last_op(program, i), f"x{i}.grad: {problem}"))
+    return found
+
+
+def _last_op(program: Program, leaf: int) -> str:
+    """The last op whose operands include ``leaf`` or its descendants (a hint of where a
+    gradient went wrong)."""
+    reached = {leaf}
+    last = "leaf"
+    n = len(program.leaves)
+    for i, step in enumerate(program.steps):
+        if reached & set(step.operands):
+            reached.add(n + i)
+            last = step.op
+    return last
+
+
+def _mismatch(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-10) -> str:
+    actual, expected = np.asarray(actual, np.float64), np.asarray(expected, np.float64)
+    if actual.shape != expected.shape:
+        return f"shape {actual.shape} != {expected.shape}"
+    try:
+        assert_close(actual, expected, rtol=rtol, atol=atol)
+    except AssertionError as exc:
+        return " ".join(str(exc).split())
+    return ""
+
+
+def _all_finite(values: Sequence[np.ndarray]) -> bool:
+    return all(np.isfinite(v).all() for v in values)
+
+
+def _numeric_grads(program: Program) -> Result | None:
+    """Central differences of the reference output, or None where two step sizes
+    disagree (a kink, a jump or a tie nearby: no gradient to compare with)."""
+    grads = []
+    for i, leaf in enumerate(program.leaves):
+        g = np.zeros(leaf.shape)
+        for index in np.ndindex(leaf.shape):
+            estimates = []
+            for h in (1e-5, 1e-6):
+                plus, minus = [a.copy() for a in program.leaves], [a.copy() for a in program.leaves]
+                plus[i][index] += h
+                minus[i][index] -= h
+                try:
+                    up, down = _reference_output(program, plus), _reference_output(program, minus)
+                except ValueError:
+                    return None
+                estimates.append((up - down) / (2 * h))
+            a, b = estimates
+            if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > 1e-3 * (1 + abs(a)):
+                return None
+            g[index] = b
+        grads.append(g)
+    return Result([], grads)
+
+
+def _intentional(d: Disagreement, program: Program, values: list[np.ndarray]) -> bool:
+    return any(d.check.startswith(x.check) and x.when(program, values) for x in INTENTIONAL)
+
+
+# ====================================================================== the runner
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--programs", type=int, default=1000)
+    parser.add_argument("--backends", default="numpy")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--show", type=int, default=3, help="programs to print per class")
+    args = parser.parse_args(argv)
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch  # type: ignore[no-redef]
+        except ImportError:
+            print("PyTorch is not installed: gradients are checked numerically instead")
+    for backend in args.backends.split(","):
+        classes: Counter[str] = Counter()
+        shown: Counter[str] = Counter()
+        failed = errors = 0
+        for k in range(args.programs):
+            edge = k % 2 == 1
+            program = generate(RandomSource(args.seed * 1_000_003 + k), edge)
+            try:
+                found = check(program, backend, torch)
+            except Exception as exc:  # noqa: BLE001 - a crash is a finding too
+                found = [Disagreement("crash", type(exc).__name__, str(exc).splitlines()[0])]
+                errors += 1
+            if found:
+                failed += 1
+                for d in {(d.check, d.op) for d in found}:
+                    key = f"{d[0]} at {d[1]}"
+                    classes[key] += 1
+                    if shown[key] < args.show:
+                        shown[key] += 1
+                        print(f"--- {key} (program {k}, edge={edge})\n{program}\n  {found[0]}")
+        rate = 100 * failed / max(args.programs, 1)
+        print(
+            f"\n{backend}: {args.programs} programs, {failed} disagreeing ({rate:.2f} %), "
+            f"{errors} crashed"
+        )
+        for key, count in classes.most_common():
+            print(f"  {count:5d}  {key}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
