@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from crossgrad.backends.numpy import NumpyBackend
 from crossgrad.plugins import registry
@@ -25,6 +26,22 @@ def _installed_as_entry_point() -> bool:
 
 
 pytest_plugins = ["pytester"] + ([] if _installed_as_entry_point() else [_PLUGIN])
+
+# Hypothesis profiles: "ci" (the default) draws a fixed, bounded set of examples, the same on
+# every run; "long" (``--hypothesis-profile=long``) searches far more, at random.
+_FIXTURES_ARE_PER_TEST = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_FIXTURES_ARE_PER_TEST,
+)
+settings.register_profile(
+    "long", max_examples=20_000, deadline=None, suppress_health_check=_FIXTURES_ARE_PER_TEST
+)
+settings.load_profile(os.environ.get("CROSSGRAD_HYPOTHESIS_PROFILE", "ci"))
 
 
 class PlantedBackend(NumpyBackend):

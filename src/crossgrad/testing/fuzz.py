@@ -10,7 +10,7 @@ forward values, on NumPy (each op's ``reference``).
 
 :func:`check` reports each disagreement: forward values against the NumPy reference,
 gradients against PyTorch where it is installed, against central differences of the NumPy
-reference where the program is smooth (two step sizes agree), and against crossgrad's NumPy
+reference where the program is smooth (one-sided differences agree), and against crossgrad's NumPy
 backend on every other backend. Differences crossgrad keeps on purpose are data, in
 :data:`INTENTIONAL`, each with its reason (listed in ``docs/differences.md``).
 
@@ -400,11 +400,11 @@ def generate(source: Any, edge: bool, max_steps: int = 10) -> Program:
     for _ in range(source.integer(1, 3)):
         drop = source.integer(0, ndim)
         shape = tuple(1 if source.integer(0, 3) == 0 else n for n in base[drop:])
-        values = rng.uniform(-2.0, 2.0, size=shape)
+        drawn = rng.uniform(-2.0, 2.0, size=shape)
         if edge:
             special = rng.random(size=shape) < 0.3
-            values = np.where(special, rng.choice(_SPECIALS, size=shape), values)
-        leaves.append(np.asarray(values, dtype=np.float64))
+            drawn = np.where(special, rng.choice(_SPECIALS, size=shape), drawn)
+        leaves.append(np.asarray(drawn, dtype=np.float64))
     values = list(leaves)
     steps: list[Step] = []
     names = list(OPS)
@@ -532,7 +532,7 @@ def _check(program: Program, backend: str, torch: Any, ours: Result) -> list[Dis
                 found.append(Disagreement("forward-torch", step.op, problem))
                 break
         found += _compare_grads("gradient-torch", program, ours, theirs)
-    elif _all_finite(expected):
+    elif _moderate(expected):
         numeric = _numeric_grads(program)
         if numeric is not None:
             found += _compare_grads("gradient-numeric", program, ours, numeric, 1e-4, 1e-6)
@@ -584,31 +584,37 @@ def _mismatch(actual: Any, expected: Any, rtol: float = 1e-7, atol: float = 1e-1
     return ""
 
 
-def _all_finite(values: Sequence[np.ndarray]) -> bool:
-    return all(np.isfinite(v).all() for v in values)
+def _moderate(values: Sequence[np.ndarray]) -> bool:
+    """Whether every value is finite and below 1e8 in magnitude: beyond, a small step of
+    one input vanishes in the rounding of the output, and differences measure nothing."""
+    return all(np.all(np.abs(v) < 1e8) for v in values)
 
 
-def _numeric_grads(program: Program) -> Result | None:
-    """Central differences of the reference output, or None where two step sizes
-    disagree (a kink, a jump or a tie nearby: no gradient to compare with)."""
-    grads = []
+def _numeric_grads(program: Program, step: float = 1e-6) -> Result | None:
+    """Central differences of the reference output, or None where the one-sided
+    differences disagree (a kink, a jump or a tie nearby: no gradient to compare with)."""
+    try:
+        center = _reference_output(program, program.leaves)
+    except ValueError:
+        return None
+    grads: list[np.ndarray | None] = []
     for i, leaf in enumerate(program.leaves):
         g = np.zeros(leaf.shape)
         for index in np.ndindex(leaf.shape):
-            estimates = []
-            for h in (1e-5, 1e-6):
-                plus, minus = [a.copy() for a in program.leaves], [a.copy() for a in program.leaves]
-                plus[i][index] += h
-                minus[i][index] -= h
-                try:
-                    up, down = _reference_output(program, plus), _reference_output(program, minus)
-                except ValueError:
-                    return None
-                estimates.append((up - down) / (2 * h))
-            a, b = estimates
-            if not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) > 1e-3 * (1 + abs(a)):
+            h = step * max(1.0, abs(float(leaf[index])))  # relative, so 1e300 moves at all
+            plus, minus = [a.copy() for a in program.leaves], [a.copy() for a in program.leaves]
+            plus[i][index] += h
+            minus[i][index] -= h
+            try:
+                up, down = _reference_output(program, plus), _reference_output(program, minus)
+            except ValueError:  # a mask changed shape
                 return None
-            g[index] = b
+            forward, backward = (up - center) / h, (center - down) / h
+            if not (math.isfinite(forward) and math.isfinite(backward)):
+                return None
+            if abs(forward - backward) > 1e-3 * (1 + abs(forward)):
+                return None
+            g[index] = (up - down) / (2 * h)
         grads.append(g)
     return Result([], grads)
 
@@ -631,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     torch = None
     if not args.no_torch:
         try:
-            import torch  # type: ignore[no-redef]
+            import torch  # type: ignore[import-not-found, no-redef, unused-ignore]
         except ImportError:
             print("PyTorch is not installed: gradients are checked numerically instead")
     for backend in args.backends.split(","):
