@@ -152,4 +152,6 @@ def test_backend_runs_the_plugins_kernel(kernel_backend, op):
     module = _kernel_module(kernel_backend)
     with cg.use_backend(kernel_backend):
         CALLS[op](cg.tensor(np.ones((2, 3))))
-    assert cg.get_backend(kernel_backend).kernels[f"fused.{op}"] is getattr(module, op)
+    installed = cg.get_backend(kernel_backend).kernels[f"fused.{op}"]
+    # A plugin's kernel runs inside crossgrad's result checks (crossgrad.plugins.checks).
+    assert getattr(installed, "kernel", installed) is getattr(module, op)

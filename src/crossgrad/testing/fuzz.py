@@ -35,6 +35,7 @@ import numpy as np
 import scipy.special
 
 import crossgrad
+from crossgrad.backends import DEFAULT
 from crossgrad.testing.compare import assert_close
 
 __all__ = ["OPS", "INTENTIONAL", "Program", "Step", "generate", "check", "RandomSource"]
@@ -465,7 +466,7 @@ def _reference_output(program: Program, leaves: list[np.ndarray]) -> float:
 def run_module(program: Program, module: Any, backend: str | None = None) -> Result:
     """Run ``program`` on ``module`` (``crossgrad``, on ``backend``, or ``torch``)."""
     if module is crossgrad:
-        with crossgrad.use_backend(backend or "numpy"):
+        with crossgrad.use_backend(backend or DEFAULT):
             return _run(program, module, lambda a: crossgrad.tensor(a, requires_grad=True))
     return _run(program, module, lambda a: module.tensor(a, requires_grad=True))
 
@@ -536,8 +537,8 @@ def _check(program: Program, backend: str, torch: Any, ours: Result) -> list[Dis
         numeric = _numeric_grads(program)
         if numeric is not None:
             found += _compare_grads("gradient-numeric", program, ours, numeric, 1e-4, 1e-6)
-    if backend != "numpy":
-        base = run_module(program, crossgrad, "numpy")
+    if backend != DEFAULT:
+        base = run_module(program, crossgrad, DEFAULT)
         found += _compare_grads("gradient-backend", program, ours, base)
     return [d for d in found if not _intentional(d, program, expected)]
 
@@ -629,7 +630,7 @@ def _intentional(d: Disagreement, program: Program, values: list[np.ndarray]) ->
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
     parser.add_argument("--programs", type=int, default=1000)
-    parser.add_argument("--backends", default="numpy")
+    parser.add_argument("--backends", default=DEFAULT)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--show", type=int, default=3, help="programs to print per class")
