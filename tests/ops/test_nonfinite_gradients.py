@@ -81,6 +81,21 @@ CASES = {
     "pow-half-at-negative-zero": (lambda x: x**0.5, [[-0.0, 4.0]], None, [[-inf, 0.25]]),
     "reciprocal-of-a-huge-value": (lambda x: 1.0 / x, [[1e300]], None, [[-0.0]]),
     "norm-of-one-tiny-value": (lambda x: x.norm(), [[-1e-300]], None, [[-1.0]]),
+    "norm-at-zero": (lambda x: x.norm(), [[0.0, 0.0]], None, [[0.0, 0.0]]),
+    "norm-at-zero-inf-upstream": (lambda x: x.norm(), [[0.0, 0.0]], -inf, [[nan, nan]]),
+    # the losses' dropped branch stays finite; a NaN difference gives NaN as in PyTorch
+    "huber-at-infinity": (
+        lambda a, b: F.huber_loss(a, b, reduction="none", delta=0.5),
+        [[-inf, -1e-300, 1.0], [0.89, -1e-300, inf]],
+        None,
+        [[-0.5, 0.0, -0.5], [0.5, 0.0, 0.5]],
+    ),
+    "smooth-l1-at-infinity-and-nan": (
+        lambda a, b: F.smooth_l1_loss(a, b, reduction="none"),
+        [[-inf, 0.3, 1.0, nan], [0.89, 0.3, inf, 1.0]],
+        None,
+        [[-1.0, 0.0, -1.0, nan], [1.0, 0.0, 1.0, nan]],
+    ),
 }
 
 

@@ -106,6 +106,14 @@ def l1_loss(input: Tensor, target: Tensor, *, reduction: str = "mean") -> Tensor
     return _reduce(ew.abs(input - target), reduction)
 
 
+def _half_square(d: Tensor, limit: float) -> Tensor:
+    """``0.5 * d * d`` for the quadratic branch of smooth L1 and Huber, written so that the
+    gradient is PyTorch's: one factor is clamped to ``limit`` (where() drops this branch
+    past it, and an unclamped inf there would turn the dropped gradient into NaN), the other
+    carries a NaN difference through (PyTorch's gradient is NaN there too)."""
+    return 0.5 * d * ew.clamp(d, max=limit)
+
+
 def smooth_l1_loss(
     input: Tensor,
     target: Tensor,
@@ -128,7 +136,7 @@ def smooth_l1_loss(
     d = ew.abs(input - target)
     if beta == 0:
         return _reduce(d, reduction)
-    return _reduce(ew.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+    return _reduce(ew.where(d >= beta, d - 0.5 * beta, _half_square(d, beta) / beta), reduction)
 
 
 def huber_loss(
@@ -151,7 +159,9 @@ def huber_loss(
         )
     input, target = _regression_pair("huber_loss", input, target, reduction)
     d = ew.abs(input - target)
-    return _reduce(ew.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta)), reduction)
+    return _reduce(
+        ew.where(d >= delta, delta * (d - 0.5 * delta), _half_square(d, delta)), reduction
+    )
 
 
 def kl_div(

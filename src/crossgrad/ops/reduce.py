@@ -715,8 +715,8 @@ def _norm_backward(g: Tensor, x: Tensor, y: Tensor, p: float, dims: tuple[int, .
         return ew.sign(x) * ((g / count) * chosen)
     zero_norm = y == 0
     safe_norm = ew.where(zero_norm, 1.0, y)
-    if p == 2:
-        return ew.where(zero_norm, 0.0, g / safe_norm) * x
+    if p == 2:  # g times x / norm (0 at a zero norm), as PyTorch: inf * 0 is NaN there too
+        return g * ew.where(zero_norm, 0.0, x / safe_norm)
     if p < 1:
         zero = x == 0
         scaled = ew.where(zero, 0.0, ew.sign(x) * ew.where(zero, 1.0, a) ** (p - 1))
