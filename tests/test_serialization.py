@@ -631,3 +631,31 @@ def test_an_unwritable_directory_is_a_checkpoint_write_error(tmp_path):
     finally:
         directory.chmod(0o700)
     assert load(path)["w"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda layout: layout["root"]["dict"].__setitem__(0, [True, {"value": 1}]), "dict item"),
+        (lambda layout: layout.__setitem__("version", True), "lacks a format version"),
+        (lambda layout: layout["root"]["dict"].__setitem__(0, ["a", {"value": [1]}]), "value"),
+        (
+            lambda layout: layout["root"]["dict"][0][1]["dict"][0][1].__setitem__(
+                "requires_grad", "yes"
+            ),
+            "requires_grad is not a bool",
+        ),
+    ],
+    ids=["bool-key", "bool-version", "list-value", "string-requires-grad"],
+)
+def test_metadata_of_the_wrong_type_is_refused_even_with_a_matching_digest(
+    good, tmp_path, change, match
+):
+    _checkpoint_error(_tamper_metadata(good, tmp_path, change), match)
+
+
+def test_a_file_without_a_digest_from_another_tool_loads_with_a_warning(tmp_path):
+    path = tmp_path / "other.safetensors"
+    safetensors.numpy.save_file({"w": np.ones(2, np.float32)}, path)
+    with pytest.warns(UserWarning, match="carries no crossgrad digest"):
+        assert load(path)["w"].tolist() == [1.0, 1.0]

@@ -59,7 +59,7 @@ _DIGEST_KEY = "crossgrad_sha256"
 _DIGEST_PLACEHOLDER = "0" * 64
 _TMP_SUFFIX = ".crossgrad-tmp"
 # safetensors' own cap on the JSON header; a larger length field is corrupt or hostile.
-_MAX_HEADER_BYTES = 100 * 2**20
+_MAX_HEADER_BYTES = 100_000_000
 # safetensors dtype codes crossgrad has a dtype for.
 _SAFETENSORS_DTYPES = {
     "BOOL": "bool",
@@ -266,6 +266,11 @@ def load(
         _verify_digest(path, content, digest)
     ours = meta.get("format") == _MARKER and _MARKER in meta
     if not ours and digest is None:
+        warnings.warn(
+            f"load: {path!r} carries no crossgrad digest (a safetensors file from another "
+            "tool): it cannot be checked for corruption",
+            stacklevel=2,
+        )
         return {
             name: _to_tensor(path, name, array, backend, None, False)
             for name, array in _read_arrays(path, content).items()
@@ -484,7 +489,7 @@ def _layout(path: str, text: Any) -> dict[str, Any]:
     if (
         not isinstance(layout, dict)
         or "root" not in layout
-        or not isinstance(layout.get("version"), int)
+        or type(layout.get("version")) is not int
     ):
         raise _corrupt(path, "its crossgrad metadata lacks a format version or root")
     if layout["version"] > FORMAT_VERSION:
@@ -500,7 +505,10 @@ def _decode(path: str, node: Any, arrays: dict[str, np.ndarray], backend: Any) -
     if not isinstance(node, dict) or len(node) == 0:
         raise _corrupt(path, f"its crossgrad metadata has a malformed entry: {node!r}")
     if "value" in node:
-        return node["value"]
+        value = node["value"]
+        if value is not None and not isinstance(value, (bool, int, float, str)):
+            raise _corrupt(path, f"its crossgrad metadata has a malformed value: {_short(value)}")
+        return value
     if "tensor" in node:
         name = node["tensor"]
         if not isinstance(name, str) or name not in arrays:
@@ -519,13 +527,17 @@ def _decode(path: str, node: Any, arrays: dict[str, np.ndarray], backend: Any) -
                 f"tensor {name!r} is stored as {array.dtype}{list(array.shape)}"
                 f" but the metadata says {node.get('dtype')}{node.get('shape')}",
             )
-        return _to_tensor(
-            path, name, array, backend, node["dtype"], node.get("requires_grad") is True
-        )
+        requires_grad = node.get("requires_grad", False)
+        if not isinstance(requires_grad, bool):
+            raise _corrupt(path, f"tensor {name!r}: field requires_grad is not a bool")
+        return _to_tensor(path, name, array, backend, node["dtype"], requires_grad)
     if "dict" in node and isinstance(node["dict"], list):
         out = {}
         for item in node["dict"]:
-            if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))):
+            key_ok = (
+                len(item) == 2 and type(item[0]) in (str, int) if isinstance(item, list) else False
+            )
+            if not key_ok:
                 raise _corrupt(path, f"its crossgrad metadata has a malformed dict item: {item!r}")
             out[item[0]] = _decode(path, item[1], arrays, backend)
         return out
