@@ -160,15 +160,11 @@ def promote(a: DType, b: DType) -> DType:
             found = a if a.category > b.category else b
         elif bfloat16 in key:
             # NumPy knows no bfloat16; with float16 PyTorch gives float32, else the wider.
-            found = float32 if a.itemsize == b.itemsize else max(key, key=_itemsize)
+            found = float32 if a.itemsize == b.itemsize else max(key, key=lambda d: d.itemsize)
         else:
             found = BY_NAME[np.promote_types(a.name, b.name).name]
         _promoted[key] = found
     return found
-
-
-def _itemsize(d: DType) -> int:
-    return d.itemsize
 
 
 def is_low_precision(d: DType | None) -> bool:

@@ -238,19 +238,20 @@ def load() -> Loaded:
     checks.enabled = os.environ.get("CROSSGRAD_CHECK_KERNELS", "1").strip() != "0"
     for candidate in candidates:
         record = candidate.record
-        before = _Tables(candidates)
+        # crossgrad's own plugins cannot be dropped: only the others are checked and undone.
+        before = None if record.builtin else _Tables(candidates)
         start = time.perf_counter()
         try:
             _collect(pm, candidate)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:  # noqa: BLE001 - even SystemExit: a plugin's failure
-            if record.builtin:
+            if before is None:
                 raise
             before.restore()
             _fail(record, f"{type(exc).__name__}: {exc}", exc)
         else:
-            record.patched = [] if record.builtin else before.changes()
+            record.patched = [] if before is None else before.changes()
             if record.patched:
                 _warn_or_raise(
                     f"crossgrad: plugin {record.name!r} from {record.label} changed "

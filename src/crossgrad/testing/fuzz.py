@@ -22,6 +22,7 @@ Run many programs outside pytest (the tests use hypothesis, with the same genera
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import random
 import sys
@@ -219,6 +220,17 @@ def _binary(name: str, fn: Callable[..., Any], reference: Callable[..., Any]) ->
     return OpKind(name, 2, fn, reference, _broadcastable)
 
 
+def _reduction(name: str, reference: Callable[..., Any], nonempty: bool = False) -> OpKind:
+    """The Tensor method ``name`` over a drawn dim, with ``reference(x, axis, keepdims)``."""
+    return OpKind(
+        name,
+        1,
+        lambda m, x, dim, keepdim: getattr(x, name)(dim, keepdim=keepdim),
+        lambda x, dim, keepdim: reference(x, axis=dim, keepdims=keepdim),
+        _a_dim(nonempty=nonempty),
+    )
+
+
 _OPS = [
     _unary("neg", lambda m, x: -x, np.negative),
     _unary("abs", lambda m, x: m.abs(x), np.abs),
@@ -256,34 +268,10 @@ _OPS = [
     _binary("minimum", lambda m, a, b: m.minimum(a, b), np.minimum),
     _binary("where", lambda m, a, b: m.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
     OpKind("sum-all", 1, lambda m, x: x.sum(), lambda x: np.sum(x), _any),
-    OpKind(
-        "sum",
-        1,
-        lambda m, x, dim, keepdim: x.sum(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.sum(x, axis=dim, keepdims=keepdim),
-        _a_dim(),
-    ),
-    OpKind(
-        "mean",
-        1,
-        lambda m, x, dim, keepdim: x.mean(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.mean(x, axis=dim, keepdims=keepdim),
-        _a_dim(),
-    ),
-    OpKind(
-        "amax",
-        1,
-        lambda m, x, dim, keepdim: x.amax(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
-        _a_dim(nonempty=True),
-    ),
-    OpKind(
-        "amin",
-        1,
-        lambda m, x, dim, keepdim: x.amin(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.min(x, axis=dim, keepdims=keepdim),
-        _a_dim(nonempty=True),
-    ),
+    _reduction("sum", np.sum),
+    _reduction("mean", np.mean),
+    _reduction("amax", np.max, nonempty=True),
+    _reduction("amin", np.min, nonempty=True),
     OpKind("max-all", 1, lambda m, x: x.max(), lambda x: np.max(x), _nonempty),
     OpKind(
         "max-dim",
@@ -292,13 +280,7 @@ _OPS = [
         lambda x, dim, keepdim: np.max(x, axis=dim, keepdims=keepdim),
         _a_dim(nonempty=True),
     ),
-    OpKind(
-        "logsumexp",
-        1,
-        lambda m, x, dim, keepdim: m.logsumexp(x, dim, keepdim=keepdim),
-        lambda x, dim, keepdim: scipy.special.logsumexp(x, axis=dim, keepdims=keepdim),
-        _a_dim(),
-    ),
+    _reduction("logsumexp", scipy.special.logsumexp),
     OpKind(
         "softmax",
         1,
@@ -313,13 +295,7 @@ _OPS = [
         _log_softmax,
         _a_dim(keepdim=False),
     ),
-    OpKind(
-        "prod",
-        1,
-        lambda m, x, dim, keepdim: x.prod(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.prod(x, axis=dim, keepdims=keepdim),
-        _a_dim(),
-    ),
+    _reduction("prod", np.prod),
     OpKind(
         "cumsum",
         1,
@@ -328,20 +304,8 @@ _OPS = [
         _a_dim(keepdim=False),
     ),
     OpKind("norm", 1, lambda m, x: x.norm(), lambda x: _norm(x), _any),
-    OpKind(
-        "var",
-        1,
-        lambda m, x, dim, keepdim: x.var(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.var(x, axis=dim, ddof=1, keepdims=keepdim),
-        _a_dim(),
-    ),
-    OpKind(
-        "std",
-        1,
-        lambda m, x, dim, keepdim: x.std(dim, keepdim=keepdim),
-        lambda x, dim, keepdim: np.std(x, axis=dim, ddof=1, keepdims=keepdim),
-        _a_dim(),
-    ),
+    _reduction("var", functools.partial(np.var, ddof=1)),
+    _reduction("std", functools.partial(np.std, ddof=1)),
     OpKind(
         "transpose",
         1,
